@@ -1,0 +1,34 @@
+// The command line: yargs commands, each a thin layer over a library function.
+
+import yargs from "yargs";
+import { describeError, exitCodeOf, UsageError } from "./errors.js";
+import { runServer, serverCommand, type ServerArgs } from "./server.js";
+
+export const VERSION = "0.1.0";
+
+export async function runCli(argv: string[]): Promise<number> {
+  const verbose = argv.includes("-v") || argv.includes("--verbose");
+  let code = 0;
+  try {
+    await yargs(argv)
+      .scriptName("minicluster")
+      .usage("$0 <command> [options]\n\nA real multi-node Kubernetes-style cluster on your machine, in seconds.")
+      .option("verbose", { alias: "v", type: "boolean", describe: "Show stack traces and debug output" })
+      .command<ServerArgs>("server", "Run the control plane (store + API server) in the foreground", serverCommand, async (a) => {
+        await runServer(a);
+      })
+      .demandCommand(1, "Tell me what to do: run `minicluster --help` for the commands.")
+      .strict()
+      .version(VERSION)
+      .help()
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw new UsageError(msg);
+      })
+      .parseAsync();
+  } catch (err) {
+    process.stderr.write(`minicluster: ${describeError(err, verbose)}\n`);
+    code = exitCodeOf(err);
+  }
+  return code;
+}

@@ -1,0 +1,125 @@
+// The HTTPS front door: TLS with client-certificate authentication, health and version
+// endpoints, discovery, OpenAPI, and resource requests.
+
+import https from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { StatusError, unauthorized } from "../../api/errors.js";
+import { RESOURCES } from "../../api/registry/resources.js";
+import type { ResourceDef } from "../../api/registry/types.js";
+import { userFromPeerCertificate } from "../pki/authn.js";
+import { aggregatedContentType, buildDiscovery } from "./discovery.js";
+import { handleResource, type HandlerDeps } from "./handlers.js";
+import { sendError, sendJson, sendRaw } from "./http.js";
+import { wantsAggregatedDiscovery } from "./negotiate.js";
+import { parseRequestInfo } from "./request-info.js";
+import type { Caller } from "./rest.js";
+import { createOpenApiServer, type OpenApiServer } from "./openapi.js";
+
+export const SERVER_VERSION = {
+  major: "1",
+  minor: "32",
+  gitVersion: "v1.32.0-minicluster",
+  gitCommit: "0000000000000000000000000000000000000000",
+  gitTreeState: "clean",
+  buildDate: "2026-11-25T00:00:00Z",
+  goVersion: "go1.23.0",
+  compiler: "gc",
+  platform: `linux/${process.arch === "x64" ? "amd64" : process.arch}`,
+};
+
+/** Paths anyone may read, as Kubernetes' system:public-info-viewer role allows. */
+const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version"]);
+
+export interface ApiServerOptions {
+  tls: { cert: string; key: string; ca: string };
+  host: string;
+  port: number;
+  deps: HandlerDeps;
+  resources?: readonly ResourceDef[];
+  /** Extra readiness checks: /readyz fails while any returns false. */
+  ready?: () => boolean;
+  log?: (msg: string) => void;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const resources = opts.resources ?? RESOURCES;
+  const discovery = buildDiscovery(resources);
+  const openapi: OpenApiServer = createOpenApiServer(resources);
+  openapi.warm();
+  const log = opts.log ?? (() => {});
+
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "https://localhost");
+    const path = url.pathname.length > 1 && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
+    try {
+      if (PUBLIC_PATHS.has(path) || path.startsWith("/healthz/") || path.startsWith("/livez/") || path.startsWith("/readyz/")) {
+        if (path === "/version") return sendJson(res, 200, SERVER_VERSION);
+        if (path.startsWith("/readyz") && opts.ready && !opts.ready()) return sendRaw(res, 500, "[-]ready failed\nreadyz check failed", "text/plain; charset=utf-8");
+        return sendRaw(res, 200, "ok", "text/plain; charset=utf-8");
+      }
+      const socket = req.socket as TLSSocket;
+      const user = userFromPeerCertificate(socket.getPeerCertificate?.(), socket.authorized);
+      if (!user) throw unauthorized();
+      const caller: Caller = { user: user.name, groups: user.groups, userAgent: String(req.headers["user-agent"] ?? "") };
+
+      if (path.startsWith("/openapi/")) return openapi.handle(req, res, path, url.searchParams);
+      if (path === "/api" || path === "/apis") {
+        const agg = wantsAggregatedDiscovery(req.headers.accept);
+        if (agg) return sendRaw(res, 200, path === "/api" ? discovery.aggregatedCore(agg) : discovery.aggregatedGroups(agg), aggregatedContentType(agg));
+      }
+      const doc = discovery.legacy.get(path);
+      if (doc !== undefined && req.method === "GET") return sendRaw(res, 200, doc, "application/json");
+
+      const info = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
+      if (!info.isResourceRequest) throw new StatusError(404, "NotFound", "the server could not find the requested resource", {});
+      await handleResource(opts.deps, req, res, info, url.searchParams, caller);
+    } catch (err) {
+      if (!(err instanceof StatusError)) log(`${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      sendError(res, err);
+    }
+  };
+
+  const server = https.createServer(
+    {
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      ca: opts.tls.ca,
+      requestCert: true,
+      rejectUnauthorized: false,
+      keepAliveTimeout: 60_000,
+    },
+    (req, res) => void handler(req, res),
+  );
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0; // watches are long-lived
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  return {
+    url: `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

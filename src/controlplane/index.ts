@@ -1,0 +1,130 @@
+// The control plane as one service: store, PKI, API server and the in-process controllers
+// (namespace lifecycle, garbage collector, store compaction). `minicluster server` runs it in
+// the foreground; tests start it in-process on a temporary data dir.
+
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { RESOURCES } from "../api/registry/resources.js";
+import type { KubeObject } from "../api/registry/types.js";
+import { buildKubeconfig, writeKubeconfig } from "../cluster/kubeconfig/index.js";
+import { startApiServer, type ApiServer } from "./apiserver/server.js";
+import { createKnowledge } from "./apiserver/knowledge.js";
+import { Registry, type Caller } from "./apiserver/rest.js";
+import { ensurePki, type Pki } from "./pki/index.js";
+import type { Backend } from "./store/backend.js";
+import { MemoryBackend } from "./store/memory/memory-backend.js";
+import { SqliteBackend } from "./store/sqlite/sqlite-backend.js";
+import { GarbageCollector } from "./controllers/garbagecollector/controller.js";
+import { NamespaceController } from "./controllers/namespace/controller.js";
+import { watchStore } from "./controllers/store-watch.js";
+import { Compactor } from "./store/compactor.js";
+
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  port?: number;
+  bind?: string;
+  tlsSans?: string[];
+  /** Where to write the admin kubeconfig (default DATA_DIR/kubeconfig). */
+  kubeconfigPath?: string;
+  /** "sqlite" (default, durable) or "memory" (tests). */
+  store?: "sqlite" | "memory";
+  /** Passed to better-sqlite3 (the single executable loads the addon itself). */
+  sqliteNativeBinding?: string | object;
+  log?: (msg: string) => void;
+}
+
+export interface ControlPlane {
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  pki: Pki;
+  registry: Registry;
+  backend: Backend;
+  stop(): Promise<void>;
+}
+
+const BOOTSTRAP: Caller = { user: "system:apiserver", groups: ["system:masters"], userAgent: "minicluster-bootstrap" };
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const log = opts.log ?? (() => {});
+  await fs.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensurePki({ dir: path.join(opts.dataDir, "pki"), sans: opts.tlsSans ?? [], hostname: os.hostname(), log });
+
+  const backend: Backend =
+    opts.store === "memory"
+      ? new MemoryBackend()
+      : new SqliteBackend({ path: path.join(opts.dataDir, "state.db"), nativeBinding: opts.sqliteNativeBinding });
+  await backend.start();
+  const registry = new Registry(backend, createKnowledge());
+  await ensureNamespaces(registry);
+
+  const controllers = new AbortController();
+  const namespaces = new NamespaceController(registry, log);
+  const gc = new GarbageCollector(registry, log);
+  await watchStore(
+    backend,
+    (ev) => {
+      namespaces.onEvent(ev);
+      gc.onEvent(ev);
+    },
+    controllers.signal,
+  );
+  const compactor = new Compactor(backend, log);
+  compactor.start();
+
+  let server: ApiServer;
+  try {
+    server = await startApiServer({
+      tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
+      host: opts.bind ?? "127.0.0.1",
+      port: opts.port ?? 6443,
+      deps: { registry, knowledge: registry.knowledge },
+      log,
+    });
+  } catch (err) {
+    controllers.abort();
+    compactor.stop();
+    await backend.close();
+    throw new Error(`starting the API server on ${opts.bind ?? "127.0.0.1"}:${opts.port ?? 6443}`, { cause: err });
+  }
+
+  const kubeconfigPath = opts.kubeconfigPath ?? path.join(opts.dataDir, "kubeconfig");
+  const server_ = server.url.replace("0.0.0.0", "127.0.0.1");
+  await writeKubeconfig(
+    kubeconfigPath,
+    buildKubeconfig({ name: "minicluster", server: server_, caCert: pki.ca.cert, clientCert: pki.admin.cert, clientKey: pki.admin.key }),
+  );
+
+  return {
+    url: server_,
+    port: server.port,
+    kubeconfigPath,
+    pki,
+    registry,
+    backend,
+    async stop() {
+      controllers.abort();
+      namespaces.stop();
+      gc.stop();
+      compactor.stop();
+      await server.close();
+      await backend.close();
+    },
+  };
+}
+
+async function ensureNamespaces(registry: Registry): Promise<void> {
+  const nsDef = RESOURCES.find((r) => r.kind === "Namespace" && r.group === "")!;
+  for (const name of SYSTEM_NAMESPACES) {
+    if (await registry.tryGet(nsDef, "", name)) continue;
+    const ns: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name } };
+    try {
+      await registry.create(nsDef, "", ns, BOOTSTRAP);
+    } catch (err) {
+      if (!(err instanceof Error && "code" in err && (err as { code: number }).code === 409)) throw err;
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { runBackendConformance } from "../conformance.js";
+import { MemoryBackend } from "./memory-backend.js";
+
+runBackendConformance("memory", () => new MemoryBackend());
