@@ -283,9 +283,10 @@ data:
   });
 
   it("diff shows the change a manifest would make (server-side dry run)", async () => {
-    const same = await c.kubectl(["diff", "-f", "-"], { input: cm("c") });
+    const same = await c.kubectl(["diff", "--server-side", "--force-conflicts", "-f", "-"], { input: cm("c") });
+    expect(same.stdout).toBe("");
     expect(same.code).toBe(0);
-    const changed = await c.kubectl(["diff", "-f", "-"], { input: cm("d") });
+    const changed = await c.kubectl(["diff", "--server-side", "--force-conflicts", "-f", "-"], { input: cm("d") });
     expect(changed.code).toBe(1);
     expect(changed.stdout).toContain("+  mode: d");
     // Nothing was written.

@@ -201,8 +201,12 @@ export class Registry {
         throw conflict(gr(r), name, "the object has been modified; please apply your changes to the latest version and try again");
       }
       const next = this.prepareForUpdate(r, desired, current, caller, opts);
-      if (isDeepStrictEqual(stripForCompare(next), stripForCompare(current)) && !opts.dryRun) return current;
-      if (opts.dryRun) return next;
+      if (isDeepStrictEqual(stripForCompare(next), stripForCompare(current))) return current;
+      if (opts.dryRun) {
+        // Nothing is written: the answer carries the stored version.
+        metaOf(next).resourceVersion = currentRv;
+        return next;
+      }
       const nm = next.metadata!;
       let res: WriteResult;
       if (nm.deletionTimestamp && !(nm.finalizers?.length) && nm.deletionGracePeriodSeconds === 0 && this.knowledge.finalizersDone(r, next)) {
