@@ -1,0 +1,8 @@
+// `npm run bench -- <name>`: runs one benchmark script (store, apiserver).
+const name = process.argv[2];
+const benches: Record<string, string> = { store: "./store.ts", apiserver: "./apiserver.ts" };
+if (!name || !benches[name]) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join("|")}>`);
+  process.exit(2);
+}
+await import(benches[name]);
