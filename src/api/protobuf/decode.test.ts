@@ -148,9 +148,11 @@ describe("decodeKubeProtobuf", () => {
   });
 
   it("keeps managedFields' FieldsV1 JSON and RawExtension contents", () => {
-    const mf: Field[] = [[1, "string", "kubectl"], [2, "string", "Update"], [7, "string", "FieldsV1"], [6, "msg", [[1, "bytes", Buffer.from('{"f:data":{}}')]]]];
+    const mf: Field[] = [[1, "string", "kubectl"], [2, "string", "Update"], [6, "string", "FieldsV1"], [7, "msg", [[1, "bytes", Buffer.from('{"f:data":{}}')]]]];
     const obj = decodeKubeProtobuf(kubeBody("v1", "ConfigMap", [meta("c", [[17, "msg", mf]])]), "io.k8s.api.core.v1.ConfigMap");
     expect(obj).toMatchObject({ metadata: { managedFields: [{ manager: "kubectl", operation: "Update", fieldsType: "FieldsV1", fieldsV1: { "f:data": {} } }] } });
+    const rev = kubeBody("apps/v1", "ControllerRevision", [meta("r"), [2, "msg", [[1, "bytes", Buffer.from('{"spec":{"x":1}}')]]], [3, "int64", 2]]);
+    expect(decodeKubeProtobuf(rev, "io.k8s.api.apps.v1.ControllerRevision")).toMatchObject({ data: { spec: { x: 1 } }, revision: 2 });
   });
 
   it("rejects a body without the k8s magic, an encoded envelope and mistyped fields", () => {

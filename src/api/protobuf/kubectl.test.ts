@@ -89,7 +89,11 @@ current-context: c
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // Each command is `kubectl create …` unless it starts with "run". `kubectl run` builds its Pod
+  // as unstructured and sends JSON even in 1.32+: checked too, so a change in kubectl shows up.
   const commands: string[][] = [
+    ["run", "pod1", "--image=nginx:1", "--port=80", "--env=A=B", "--labels=app=x", "--restart=Never", "--", "sleep", "1"],
+    ["secret", "docker-registry", "reg", "--docker-server=r.io", "--docker-username=u", "--docker-password=p"],
     ["configmap", "c", "--from-literal=a=b", "--from-literal=empty="],
     ["secret", "generic", "s", "--from-literal=p=q"],
     ["deployment", "d", "--image=nginx:1", "--replicas=2", "--port=80"],
@@ -112,11 +116,12 @@ current-context: c
   ];
 
   for (const args of commands) {
-    it(`kubectl create ${args.join(" ")}`, async () => {
+    const verb = args[0] === "run" ? [] : ["create"];
+    it(`kubectl ${[...verb, ...args].join(" ")}`, async () => {
       // Flags go before "--" (job's command follows it).
       const cut = args.includes("--") ? args.indexOf("--") : args.length;
       const run = (...flags: string[]) =>
-        execa(KUBECTL, ["--kubeconfig", kubeconfig, "create", ...args.slice(0, cut), ...flags, ...args.slice(cut)], { reject: false });
+        execa(KUBECTL, ["--kubeconfig", kubeconfig, ...verb, ...args.slice(0, cut), ...flags, ...args.slice(cut)], { reject: false });
       const dry = await run("--dry-run=client", "-o", "json");
       const expected: unknown = JSON.parse(dry.stdout);
       const before = captured.length;
@@ -126,7 +131,7 @@ current-context: c
       expect(res.stderr).toBe("");
       expect(captured.length).toBe(before + 1);
       const got = captured[before];
-      expect(got.contentType).toBe("application/vnd.kubernetes.protobuf");
+      expect(got.contentType).toBe(args[0] === "run" ? "application/json" : "application/vnd.kubernetes.protobuf");
       expect(got.obj).toEqual(expected);
     });
   }

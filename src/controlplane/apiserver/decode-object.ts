@@ -7,6 +7,7 @@ import { apiVersionOf } from "../../api/registry/resources.js";
 import type { KubeObject, ResourceDef } from "../../api/registry/types.js";
 import { pruneUnknown, schemaOf, unmarshalErrorMessage } from "../../api/schema/index.js";
 import { bodyFormat } from "./negotiate.js";
+import { ProtobufDecodeError, decodeKubeProtobuf, isKubeProtobuf } from "../../api/protobuf/index.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -22,10 +23,20 @@ const SUBRESOURCE_KINDS: Record<string, { apiVersion: string; kind: string; defi
   scale: { apiVersion: "autoscaling/v1", kind: "Scale", definition: "io.k8s.api.autoscaling.v1.Scale" },
 };
 
+/** kubectl ≥ 1.32 sends built-in kinds as protobuf; they decode to the object JSON would give. */
+function decodeProtobuf(body: Buffer, definition: string): { obj: unknown; duplicateFields: string[] } {
+  try {
+    return { obj: decodeKubeProtobuf(body, definition), duplicateFields: [] };
+  } catch (err) {
+    if (err instanceof ProtobufDecodeError) throw badRequest(`unable to decode protobuf body: ${err.message}`);
+    throw err;
+  }
+}
+
 export function decodeObject(body: Buffer, contentType: string | undefined, r: ResourceDef, subresource?: "binding" | "scale"): DecodedObject {
-  bodyFormat(contentType, false);
   if (body.length === 0) throw badRequest("the body of the request was empty");
-  const { obj, duplicateFields } = decodeBody(body, contentType ?? "application/json");
+  const expectedDef = subresource ? SUBRESOURCE_KINDS[subresource].definition : r.definition;
+  const { obj, duplicateFields } = isKubeProtobuf(contentType) ? decodeProtobuf(body, expectedDef) : (bodyFormat(contentType, false), decodeBody(body, contentType ?? "application/json"));
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
     throw badRequest("the body of the request must be a JSON or YAML object");
   }

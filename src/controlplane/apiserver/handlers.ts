@@ -7,6 +7,7 @@ import { apiVersionOf, subresourceVerbs } from "../../api/registry/resources.js"
 import type { KubeObject, ResourceDef } from "../../api/registry/types.js";
 import { bodyFormat, negotiateResource, type Representation } from "./negotiate.js";
 import { readBody, sendJson, sendRaw, successStatus } from "./http.js";
+import { decodeKubeProtobuf, isKubeProtobuf } from "../../api/protobuf/index.js";
 import type { RequestInfo } from "./request-info.js";
 import type { Caller, DeleteOptions, Registry } from "./rest.js";
 import type { ApiKnowledge } from "./knowledge.js";
@@ -248,7 +249,11 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   let opts: Record<string, unknown> = {};
   if (body.length) {
     try {
-      opts = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+      opts = (
+        isKubeProtobuf(req.headers["content-type"])
+          ? decodeKubeProtobuf(body, "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions")
+          : JSON.parse(body.toString("utf8"))
+      ) as Record<string, unknown>;
     } catch (err) {
       throw badRequest(`error decoding DeleteOptions: ${(err as Error).message}`);
     }
