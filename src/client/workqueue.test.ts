@@ -4,14 +4,20 @@ import { WorkQueue } from "./workqueue.js";
 describe("WorkQueue", () => {
   it("de-duplicates keys waiting in the queue", async () => {
     const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const q = new WorkQueue(async (k) => {
       seen.push(k);
+      if (k === "busy") await gate;
     });
+    q.add("busy"); // occupies the only worker, so the next keys wait in the queue
     q.add("a");
     q.add("a");
     q.add("b");
+    q.add("a");
+    release();
     await q.idle();
-    expect(seen).toEqual(["a", "b"]);
+    expect(seen).toEqual(["busy", "a", "b"]);
   });
 
   it("never runs one key twice at once and re-runs a key added while it ran", async () => {

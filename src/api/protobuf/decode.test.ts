@@ -158,6 +158,7 @@ describe("decodeKubeProtobuf", () => {
   it("rejects a body without the k8s magic, an encoded envelope and mistyped fields", () => {
     expect(() => decodeKubeProtobuf(Buffer.from("{}"), "io.k8s.api.core.v1.ConfigMap")).toThrow(ProtobufDecodeError);
     expect(() => decodeKubeProtobuf(kubeBody("v1", "ConfigMap", [meta("c")], "gzip"), "io.k8s.api.core.v1.ConfigMap")).toThrow(/content encoding gzip/);
+    expect(() => decodeKubeProtobuf(kubeBody("v1", "WatchEvent", []), "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent")).toThrow(/no protobuf field table/);
     // data's entries must be length-delimited
     expect(() => decodeKubeProtobuf(kubeBody("v1", "ConfigMap", [[2, "varint", 1]]), "io.k8s.api.core.v1.ConfigMap")).toThrow(/expected length-delimited/);
   });
