@@ -11,7 +11,7 @@ import { decodeKubeProtobuf, isKubeProtobuf } from "../../api/protobuf/index.js"
 import type { RequestInfo } from "./request-info.js";
 import type { Caller, DeleteOptions, Registry } from "./rest.js";
 import type { ApiKnowledge } from "./knowledge.js";
-import { kvJson } from "./storage.js";
+import { kvJson, objectKey } from "./storage.js";
 import { serveWatch } from "./watch.js";
 import { listFilter, type Filter } from "./filters.js";
 import { toTable, toPartialList, toPartial } from "./table.js";
@@ -86,7 +86,7 @@ export async function handleResource(
       if (info.subresource === "scale") return sendJson(res, 200, getScale(r, await registry.get(r, ns, info.name)));
       if (rep.as === "object" && !rv) {
         // Fast path: splice the stored JSON.
-        const got = await registry.backend.get(objectKeyOf(r, ns, info.name));
+        const got = await registry.backend.get(objectKey(r, ns, info.name));
         if (!got.kv) throw notFound({ group: r.group, resource: r.plural }, info.name);
         return sendRaw(res, 200, kvJson(got.kv), "application/json");
       }
@@ -181,10 +181,6 @@ export async function handleResource(
     default:
       throw methodNotAllowed();
   }
-}
-
-function objectKeyOf(r: ResourceDef, ns: string, name: string): string {
-  return r.namespaced ? `/registry/${r.group || "core"}/${r.plural}/${ns}/${name}` : `/registry/${r.group || "core"}/${r.plural}/${name}`;
 }
 
 function listKind(r: ResourceDef): string {

@@ -303,7 +303,7 @@ export class Registry {
 
   // ---- delete
 
-  async delete(r: ResourceDef, namespace: string, name: string, caller: Caller, opts: DeleteOptions = {}): Promise<DeleteResult> {
+  async delete(r: ResourceDef, namespace: string, name: string, _caller: Caller, opts: DeleteOptions = {}): Promise<DeleteResult> {
     if (r.plural === "namespaces" && r.group === "" && PROTECTED_NAMESPACES.has(name)) {
       throw new StatusError(403, "Forbidden", `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: "namespaces" });
     }
@@ -374,7 +374,6 @@ export class Registry {
       }
       if (res.reason === "not-found") throw notFound(gr(r), name);
       if (attempt >= MAX_CONFLICT_RETRIES) throw conflict(gr(r), name, "the object has been modified; please apply your changes to the latest version and try again");
-      void caller;
     }
   }
 }
