@@ -15,6 +15,21 @@ const dist = path.join(root, "dist");
 const require = createRequire(import.meta.url);
 fs.mkdirSync(dist, { recursive: true });
 
+// dockerode's dependencies require optional modules inside try/catch and do without them: ssh2's
+// native addons (sshcrypto, cpu-features) and debug's supports-color (not installed). Each becomes
+// a module that throws, so they are skipped quietly (a require() of anything but a built-in from
+// the single executable prints a warning on every start).
+const optionalModules = {
+  name: "optional-modules",
+  setup(b) {
+    b.onResolve({ filter: /(\.node|^supports-color)$/ }, (a) => ({ path: a.path, namespace: "optional-module" }));
+    b.onLoad({ filter: /.*/, namespace: "optional-module" }, (a) => ({
+      contents: `throw new Error(${JSON.stringify(`${a.path} is not in the single executable`)});`,
+      loader: "js",
+    }));
+  },
+};
+
 const started = Date.now();
 await esbuild.build({
   entryPoints: [path.join(root, "src/main.ts")],
@@ -25,6 +40,7 @@ await esbuild.build({
   outfile: path.join(dist, "minicluster.cjs"),
   // better-sqlite3 is given its addon through `nativeBinding`; `bindings` must never be reached.
   external: ["bindings"],
+  plugins: [optionalModules],
   define: { "import.meta.url": "__minicluster_import_meta_url" },
   banner: { js: "var __minicluster_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   minify: true,
@@ -41,7 +57,7 @@ fs.writeFileSync(
     main: path.join(dist, "minicluster.cjs"),
     output: path.join(dist, "sea-prep.blob"),
     disableExperimentalSEAWarning: true,
-    useCodeCache: true,
+    useCodeCache: false,
     assets: { "better_sqlite3.node": addon },
   }),
 );

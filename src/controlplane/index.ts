@@ -17,6 +17,7 @@ import { MemoryBackend } from "./store/memory/memory-backend.js";
 import { SqliteBackend } from "./store/sqlite/sqlite-backend.js";
 import { GarbageCollector } from "./controllers/garbagecollector/controller.js";
 import { NamespaceController } from "./controllers/namespace/controller.js";
+import { NodeLifecycleController, type NodeLifecycleOptions } from "./controllers/node-lifecycle/controller.js";
 import { watchStore } from "./controllers/store-watch.js";
 import { Compactor } from "./store/compactor.js";
 
@@ -34,6 +35,8 @@ export interface ControlPlaneOptions {
   /** Passed to better-sqlite3 (the single executable loads the addon itself). */
   sqliteNativeBinding?: string | object;
   log?: (msg: string) => void;
+  /** Node lifecycle controller timings (tests shorten them); false turns the controller off. */
+  nodeLifecycle?: NodeLifecycleOptions | false;
 }
 
 export interface ControlPlane {
@@ -64,14 +67,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const controllers = new AbortController();
   const namespaces = new NamespaceController(registry, log);
   const gc = new GarbageCollector(registry, log);
+  const nodeLifecycle = opts.nodeLifecycle === false ? undefined : new NodeLifecycleController(registry, log, opts.nodeLifecycle);
   await watchStore(
     backend,
     (ev) => {
       namespaces.onEvent(ev);
       gc.onEvent(ev);
+      nodeLifecycle?.onEvent(ev);
     },
     controllers.signal,
   );
+  nodeLifecycle?.start();
   const compactor = new Compactor(backend, log);
   compactor.start();
 
@@ -86,6 +92,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
   } catch (err) {
     controllers.abort();
+    nodeLifecycle?.stop();
     compactor.stop();
     await backend.close();
     throw new Error(`starting the API server on ${opts.bind ?? "127.0.0.1"}:${opts.port ?? 6443}`, { cause: err });
@@ -109,6 +116,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       controllers.abort();
       namespaces.stop();
       gc.stop();
+      nodeLifecycle?.stop();
       compactor.stop();
       await server.close();
       await backend.close();

@@ -1,0 +1,5 @@
+// The kubelet (node part for now): registration, node status, lease.
+export { startKubelet, NODES, LEASES, type Kubelet, type KubeletOptions } from "./kubelet.js";
+export { collectHostInfo, type HostInfo, type HostReaders } from "./host-info.js";
+export { CONTROL_PLANE_ROLE_LABEL, type NodeIdentity, type NodeRole } from "./node-status.js";
+export { NODE_LEASE_NAMESPACE, LEASE_DURATION_SECONDS, microTime } from "./lease.js";

@@ -1,0 +1,166 @@
+// The node container's one process (`minicluster node`): on a control-plane node the control
+// plane and a kubelet, on a worker a kubelet only. See the node contract for the files it expects.
+//
+// Startup is ordered for speed: the kubelet's host facts are gathered while the control plane
+// starts, and the kubelet talks to the local API server over 127.0.0.1 as soon as it listens.
+
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { startControlPlane, type ControlPlane } from "../controlplane/index.js";
+import type { NodeLifecycleOptions } from "../controlplane/controllers/node-lifecycle/controller.js";
+import { writeFileAtomic } from "../controlplane/pki/files.js";
+import { sqliteNativeBinding } from "../controlplane/store/sqlite/native-binding.js";
+import { collectHostInfo, type HostInfo } from "../kubelet/host-info.js";
+import { startKubelet, type Kubelet, type KubeletOptions } from "../kubelet/kubelet.js";
+import { parseNodeConfig, type NodeConfig } from "./config.js";
+import { openNodeLogs } from "./logs.js";
+import { nodePaths, type NodePaths } from "./paths.js";
+
+export const API_PORT = 6443;
+
+/** Files the provisioner puts in /etc/minicluster/pki that the control plane takes over on first start. */
+const SERVER_PKI_FILES = [
+  { name: "ca.crt", mode: 0o644 },
+  { name: "ca.key", mode: 0o600 },
+  { name: "admin.crt", mode: 0o644 },
+  { name: "admin.key", mode: 0o600 },
+];
+
+export interface RunNodeOptions {
+  /** Root of /etc/minicluster, /var/lib/minicluster, /var/log/minicluster (default "/"). */
+  root?: string;
+  /** The NodeConfig file (default <root>/etc/minicluster/node.json). */
+  configFile?: string;
+  /** Control plane: port to listen on (default 6443; 0 picks a free one, for tests). */
+  apiPort?: number;
+  /** Control plane: address to listen on (default 0.0.0.0). */
+  bind?: string;
+  /** Control plane: store backend (default sqlite). */
+  store?: "sqlite" | "memory";
+  nodeLifecycle?: NodeLifecycleOptions;
+  /** Kubelet timings and injections (tests). */
+  kubelet?: Pick<KubeletOptions, "leaseRenewIntervalMs" | "statusUpdateIntervalMs" | "statusReportIntervalMs" | "retryInitialMs" | "retryMaxMs" | "now" | "hostInfo">;
+  /** Where log lines go besides the files (default process.stderr). */
+  stderr?: (line: string) => void;
+}
+
+export interface RunningNode {
+  config: NodeConfig;
+  paths: NodePaths;
+  /** The control plane, on a control-plane node. */
+  controlPlane?: ControlPlane;
+  /** Resolves when this node's Node object is registered and Ready. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
+  const started = Date.now();
+  const paths = nodePaths(opts.root ?? "/");
+  const logs = openNodeLogs({ logDir: paths.logDir, stderr: opts.stderr });
+  const log = logs.component("node");
+  let cp: ControlPlane | undefined;
+  let kubelet: Kubelet | undefined;
+  try {
+    const configFile = opts.configFile ?? paths.configFile;
+    const config = parseNodeConfig(await readRequired(configFile, "the node configuration"), configFile);
+    log(`starting ${config.role} node ${config.nodeName} of cluster ${config.cluster}`);
+    // Host facts take tens of milliseconds (runc --version, statfs): gather them meanwhile.
+    const hostInfo: Promise<HostInfo> = opts.kubelet?.hostInfo?.() ?? collectHostInfo({ nodeName: config.nodeName, stateDir: paths.stateDir });
+    hostInfo.catch(() => {});
+    const [ca, cert, key] = await Promise.all(
+      ["ca.crt", "kubelet.crt", "kubelet.key"].map((f) => readRequired(path.join(paths.pkiDir, f), "a kubelet credential")),
+    );
+
+    let server = config.apiServer;
+    if (config.role === "control-plane") {
+      await adoptServerPki(paths);
+      cp = await startControlPlane({
+        dataDir: paths.serverDir,
+        port: opts.apiPort ?? API_PORT,
+        bind: opts.bind ?? "0.0.0.0",
+        tlsSans: config.tlsSans,
+        store: opts.store,
+        sqliteNativeBinding: sqliteNativeBinding(),
+        log: logs.component("server"),
+        ...(opts.nodeLifecycle ? { nodeLifecycle: opts.nodeLifecycle } : {}),
+      });
+      logs.component("server")(`API server listening on ${opts.bind ?? "0.0.0.0"}:${cp.port} (${Date.now() - started} ms after start)`);
+      server = `https://127.0.0.1:${cp.port}`;
+    }
+
+    kubelet = startKubelet({
+      nodeName: config.nodeName,
+      role: config.role,
+      labels: config.labels,
+      taints: config.taints,
+      api: { server: server!, ca, cert, key, userAgent: `minicluster-kubelet/${config.nodeName}` },
+      stateDir: paths.stateDir,
+      log: logs.component("kubelet"),
+      ...opts.kubelet,
+      hostInfo: () => hostInfo,
+    });
+    const k = kubelet;
+    const ready = k.ready.then(() => log(`node ${config.nodeName} Ready ${Date.now() - started} ms after start`));
+    ready.catch(() => {});
+
+    let stopping: Promise<void> | undefined;
+    const controlPlane = cp;
+    return {
+      config,
+      paths,
+      ...(controlPlane ? { controlPlane } : {}),
+      ready,
+      stop() {
+        stopping ??= (async () => {
+          log("stopping");
+          await k.stop();
+          await controlPlane?.stop();
+          log("stopped");
+          logs.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    log(`failed to start: ${describe(err)}`);
+    await kubelet?.stop();
+    await cp?.stop();
+    logs.close();
+    throw err;
+  }
+}
+
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
+  return parts.join(": ");
+}
+
+async function readRequired(file: string, what: string): Promise<string> {
+  try {
+    return await fs.readFile(file, "utf8");
+  } catch (cause) {
+    throw new Error(`reading ${what} ${file}`, { cause });
+  }
+}
+
+/**
+ * First start of a control-plane node: the cluster CA and admin certificate the provisioner made
+ * become the control plane's own (ensurePki then issues the serving certificate from that CA).
+ * Files already there are kept: they are the cluster's, from an earlier start.
+ */
+async function adoptServerPki(paths: NodePaths): Promise<void> {
+  const dest = path.join(paths.serverDir, "pki");
+  await fs.mkdir(dest, { recursive: true, mode: 0o700 });
+  for (const f of SERVER_PKI_FILES) {
+    const to = path.join(dest, f.name);
+    try {
+      await fs.access(to);
+      continue;
+    } catch {
+      // absent: copy it
+    }
+    await writeFileAtomic(to, await readRequired(path.join(paths.pkiDir, f.name), "the cluster PKI"), f.mode);
+  }
+}

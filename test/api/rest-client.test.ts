@@ -1,0 +1,213 @@
+// The REST client (src/client/rest.ts) against the in-process control plane: every verb, the
+// error mapping, watches (events, early stop, 410), and transport failures.
+
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConfigMap, Node } from "kubernetes-types/core/v1.js";
+import { ApiError, WatchExpiredError, isAlreadyExists, isConflict, isNotFound } from "../../src/client/api-error.js";
+import { RestClient, TransportError, type WatchEvent } from "../../src/client/rest.js";
+import { startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+
+const CM = { group: "", version: "v1", plural: "configmaps", namespaced: true };
+const NODES = { group: "", version: "v1", plural: "nodes", namespaced: false };
+
+let c: TestCluster;
+let api: RestClient;
+
+beforeAll(async () => {
+  c = await startTestCluster();
+  api = await RestClient.fromKubeconfig(c.kubeconfig, { userAgent: "rest-client-test" });
+});
+afterAll(async () => {
+  await api?.close();
+  await c?.stop();
+});
+
+const cm = (name: string, data: Record<string, string> = {}, labels?: Record<string, string>): ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "default", ...(labels ? { labels } : {}) },
+  data,
+});
+
+describe("RestClient", () => {
+  it("reads the server version", async () => {
+    expect((await api.version()).gitVersion).toMatch(/^v1\.\d+/);
+  });
+
+  it("creates, gets, lists with selectors and pages", async () => {
+    for (const i of [1, 2, 3]) await api.create(CM, cm(`page-${i}`, { i: String(i) }, { set: "paging", odd: String(i % 2) }));
+    const got = await api.get<ConfigMap>(CM, "page-2", { namespace: "default" });
+    expect(got.data).toEqual({ i: "2" });
+    expect(got.metadata?.uid).toBeTruthy();
+
+    const odd = await api.list<ConfigMap>(CM, { namespace: "default", labelSelector: "set=paging,odd=1" });
+    expect(odd.items.map((o) => o.metadata?.name)).toEqual(["page-1", "page-3"]);
+    const byName = await api.list<ConfigMap>(CM, { namespace: "default", fieldSelector: "metadata.name=page-3" });
+    expect(byName.items.map((o) => o.metadata?.name)).toEqual(["page-3"]);
+
+    const first = await api.list<ConfigMap>(CM, { namespace: "default", labelSelector: "set=paging", limit: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.metadata.continue).toBeTruthy();
+    const second = await api.list<ConfigMap>(CM, { namespace: "default", labelSelector: "set=paging", limit: 2, continue: first.metadata.continue });
+    expect(second.items.map((o) => o.metadata?.name)).toEqual(["page-3"]);
+    expect(second.metadata.continue ?? "").toBe("");
+    // All namespaces: no namespace in the path.
+    expect((await api.list(CM, { labelSelector: "set=paging" })).items).toHaveLength(3);
+  });
+
+  it("maps error responses to ApiError with the server's code, reason and message", async () => {
+    const missing = await api.get(CM, "nope", { namespace: "default" }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ApiError);
+    expect(isNotFound(missing)).toBe(true);
+    expect((missing as ApiError).reason).toBe("NotFound");
+    expect((missing as ApiError).message).toContain('configmaps "nope" not found');
+
+    await api.create(CM, cm("dup"));
+    const dup = await api.create(CM, cm("dup")).catch((e: unknown) => e);
+    expect(isAlreadyExists(dup)).toBe(true);
+
+    const invalid = await api.create(CM, cm("Bad_Name")).catch((e: unknown) => e);
+    expect((invalid as ApiError).code).toBe(422);
+    expect((invalid as ApiError).reason).toBe("Invalid");
+    expect((invalid as ApiError).details?.causes?.[0]?.field).toBe("metadata.name");
+  });
+
+  it("updates with optimistic concurrency", async () => {
+    const created = await api.create(CM, cm("upd", { v: "1" }));
+    const updated = await api.update(CM, { ...created, data: { v: "2" } });
+    expect(updated.data).toEqual({ v: "2" });
+    expect(updated.metadata?.resourceVersion).not.toBe(created.metadata?.resourceVersion);
+    const stale = await api.update(CM, { ...created, data: { v: "3" } }).catch((e: unknown) => e);
+    expect(isConflict(stale)).toBe(true);
+  });
+
+  it("patches: merge, strategic, JSON and server-side apply (conflict, then force)", async () => {
+    await api.create(CM, cm("pat", { a: "1" }));
+    const opts = { namespace: "default" } as const;
+    expect((await api.patch<ConfigMap>(CM, "pat", { data: { b: "2" } }, { ...opts, type: "merge" })).data).toEqual({ a: "1", b: "2" });
+    expect((await api.patch<ConfigMap>(CM, "pat", { data: { c: "3" } }, { ...opts, type: "strategic" })).data).toEqual({ a: "1", b: "2", c: "3" });
+    expect((await api.patch<ConfigMap>(CM, "pat", [{ op: "remove", path: "/data/a" }], { ...opts, type: "json" })).data).toEqual({ b: "2", c: "3" });
+
+    await api.patch(CM, "ssa", cm("ssa", { k: "one" }), { ...opts, type: "apply", fieldManager: "first" });
+    const conflict = await api.patch(CM, "ssa", cm("ssa", { k: "two" }), { ...opts, type: "apply", fieldManager: "second" }).catch((e: unknown) => e);
+    expect((conflict as ApiError).code).toBe(409);
+    expect((conflict as ApiError).message).toMatch(/conflict/i);
+    const forced = await api.patch<ConfigMap>(CM, "ssa", cm("ssa", { k: "two" }), { ...opts, type: "apply", fieldManager: "second", force: true });
+    expect(forced.data).toEqual({ k: "two" });
+    expect(() => api.patch(CM, "ssa", {}, { ...opts, type: "apply" })).toThrow(/fieldManager/);
+  });
+
+  it("writes the status subresource only through updateStatus / patchStatus", async () => {
+    const node = await api.create<Node>(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: "rest-node" }, spec: {} });
+    const withStatus = await api.updateStatus<Node>(NODES, { ...node, spec: { unschedulable: true }, status: { capacity: { pods: "110" } } });
+    expect(withStatus.status?.capacity).toEqual({ pods: "110" });
+    expect(withStatus.spec?.unschedulable).toBeUndefined(); // a status write ignores spec
+    const patched = await api.patchStatus<Node>(NODES, "rest-node", { status: { capacity: { cpu: "2" } } }, { type: "merge" });
+    expect(patched.status?.capacity).toEqual({ pods: "110", cpu: "2" });
+    await api.delete(NODES, "rest-node");
+    expect(isNotFound(await api.get(NODES, "rest-node").catch((e: unknown) => e))).toBe(true);
+  });
+
+  it("deletes with preconditions", async () => {
+    const created = await api.create(CM, cm("del"));
+    const wrong = await api.delete(CM, "del", { namespace: "default", preconditions: { uid: "not-the-uid" } }).catch((e: unknown) => e);
+    expect(isConflict(wrong)).toBe(true);
+    await api.delete(CM, "del", { namespace: "default", preconditions: { uid: created.metadata!.uid as string } });
+    expect(isNotFound(await api.get(CM, "del", { namespace: "default" }).catch((e: unknown) => e))).toBe(true);
+  });
+
+  it("watches: the current state, then changes, until the caller stops", async () => {
+    const start = await api.list(CM, { namespace: "default", labelSelector: "watch=me" });
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const ev of api.watch<ConfigMap>(CM, { namespace: "default", labelSelector: "watch=me", resourceVersion: start.metadata.resourceVersion, signal: abort.signal })) {
+        seen.push(`${ev.type} ${ev.object.metadata?.name} ${ev.object.data?.v ?? ""}`);
+        if (seen.length === 3) abort.abort();
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    await api.create(CM, cm("w1", { v: "1" }, { watch: "me" }));
+    await api.patch(CM, "w1", { data: { v: "2" } }, { namespace: "default", type: "merge" });
+    await api.delete(CM, "w1", { namespace: "default" });
+    await done;
+    expect(seen).toEqual(["ADDED w1 1", "MODIFIED w1 2", "DELETED w1 2"]);
+  });
+
+  it("a consumer that breaks out of a watch releases it", async () => {
+    await api.create(CM, cm("brk", {}, { watch: "brk" }));
+    const events: WatchEvent<ConfigMap>[] = [];
+    for await (const ev of api.watch<ConfigMap>(CM, { namespace: "default", labelSelector: "watch=brk" })) {
+      events.push(ev);
+      break;
+    }
+    expect(events.map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual(["ADDED brk"]);
+    // The client still works afterwards.
+    expect((await api.get<ConfigMap>(CM, "brk", { namespace: "default" })).metadata?.name).toBe("brk");
+  });
+
+  it("a watch from a compacted version fails with WatchExpiredError", async () => {
+    const old = await api.create(CM, cm("old-rv"));
+    await api.patch(CM, "old-rv", { data: { x: "1" } }, { namespace: "default", type: "merge" });
+    const latest = await api.patch<ConfigMap>(CM, "old-rv", { data: { x: "2" } }, { namespace: "default", type: "merge" });
+    await c.cp.backend.compact(Number(latest.metadata!.resourceVersion));
+    const run = async () => {
+      for await (const _ev of api.watch(CM, { namespace: "default", resourceVersion: old.metadata!.resourceVersion })) {
+        // no event expected before the error
+      }
+    };
+    const err = await run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WatchExpiredError);
+    expect((err as ApiError).code).toBe(410);
+    expect((err as ApiError).message).toMatch(/too old resource version/);
+  });
+
+  it("without a client certificate the server answers 401 as an ApiError", async () => {
+    const anon = new RestClient({ server: c.cp.url, ca: c.cp.pki.ca.cert });
+    try {
+      const err = await anon.list(CM).catch((e: unknown) => e);
+      expect((err as ApiError).code).toBe(401);
+      expect((err as ApiError).reason).toBe("Unauthorized");
+      expect((await anon.version()).gitVersion).toBeTruthy(); // /version is public
+    } finally {
+      await anon.close();
+    }
+  });
+
+  it("a server that is not there is a TransportError naming the request", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const gone = new RestClient({ server: `https://127.0.0.1:${port}`, ca: c.cp.pki.ca.cert, timeoutMs: 2000 });
+    try {
+      const err = await gone.get(NODES, "x").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe("ECONNREFUSED");
+      expect((err as Error).message).toContain(`GET https://127.0.0.1:${port}/api/v1/nodes/x`);
+    } finally {
+      await gone.close();
+    }
+  });
+
+  it("a request past its deadline is a TransportError", async () => {
+    // A TCP server that accepts and never answers.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    const slow = new RestClient({ server: `http://127.0.0.1:${port}`, timeoutMs: 200 });
+    try {
+      const err = await slow.get(NODES, "x").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe("ETIMEDOUT");
+    } finally {
+      await slow.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+});

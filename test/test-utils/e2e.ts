@@ -1,0 +1,98 @@
+// Helpers for Docker end-to-end tests: run the built dist/minicluster with an isolated HOME and
+// KUBECONFIG, ask Docker what exists, and restart the Docker engine.
+import { execFile, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Docker from "dockerode";
+import { runKubectl, type KubectlResult } from "./control-plane.js";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const MINICLUSTER = path.join(REPO, "dist/minicluster");
+export const docker = new Docker();
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface E2eEnv {
+  home: string;
+  kubeconfig: string;
+  env: NodeJS.ProcessEnv;
+  mc(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  /** kubectl with the context of cluster `name` from this environment's kubeconfig. */
+  kubectl(name: string, args: string[]): Promise<KubectlResult>;
+}
+
+/** A fresh HOME and KUBECONFIG for one test file; the CLI is the built single executable. */
+export function e2eEnv(prefix: string): E2eEnv {
+  if (!fs.existsSync(MINICLUSTER)) throw new Error(`${MINICLUSTER} is missing: run \`npm run build\` first`);
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), `minicluster-e2e-${prefix}-`));
+  const kubeconfig = path.join(home, ".kube", "config");
+  const env = { ...process.env, HOME: home, KUBECONFIG: kubeconfig };
+  return {
+    home,
+    kubeconfig,
+    env,
+    mc: (args, opts = {}) =>
+      new Promise((resolve) => {
+        execFile(MINICLUSTER, args, { env: { ...env, ...opts.env }, timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        });
+      }),
+    kubectl: (name, args) => runKubectl(kubeconfig, ["--context", `minicluster-${name}`, ...args]),
+  };
+}
+
+export async function dockerObjects(cluster: string): Promise<{ containers: string[]; volumes: string[]; networks: string[] }> {
+  const filters = { label: [`io.minicluster.cluster=${cluster}`] };
+  const [c, v, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
+  return {
+    containers: c.map((x) => x.Names[0]!.replace(/^\//, "")).sort(),
+    volumes: (v.Volumes ?? []).map((x) => x.Name).sort(),
+    networks: n.map((x) => x.Name).sort(),
+  };
+}
+
+/** Restarts the Docker engine the way it was started (systemd, or dockerd run by scripts/docker-engine.sh). */
+export async function restartDockerEngine(): Promise<void> {
+  if (spawnSync("systemctl", ["is-active", "--quiet", "docker"]).status === 0) {
+    if (spawnSync("systemctl", ["restart", "docker"]).status !== 0) throw new Error("systemctl restart docker failed");
+  } else {
+    const pid = Number(fs.readFileSync("/var/run/docker.pid", "utf8").trim());
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 600; i++) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = spawnSync(path.join(REPO, "scripts/docker-engine.sh"), { stdio: "pipe" });
+    if (r.status !== 0) throw new Error(`scripts/docker-engine.sh failed: ${r.stderr.toString()}`);
+  }
+  await docker.ping();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls until fn returns true or timeoutMs passes; returns whether it did. */
+export async function eventually(fn: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await fn()) return true;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) return false;
+    await sleep(intervalMs);
+  }
+}
