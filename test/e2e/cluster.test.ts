@@ -5,6 +5,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Agent, request } from "undici";
 import { parse as parseYaml } from "yaml";
 import { docker, dockerObjects, e2eEnv, eventually, restartDockerEngine, sleep } from "../test-utils/e2e.js";
 
@@ -121,6 +122,13 @@ describe("create --nodes 3", () => {
     const internal = await env.mc(["get", "kubeconfig", "--name", A, "--internal"]);
     expect((parseYaml(internal.stdout) as typeof doc).clusters[0]!.cluster.server).toBe(`https://${A}-control-plane:6443`);
 
+    // Without a client certificate the API answers 401 (only /healthz, /readyz, /version are public).
+    const server = doc.clusters[0]!.cluster.server;
+    const ca = Buffer.from((parseYaml(kc.stdout) as { clusters: Array<{ cluster: { "certificate-authority-data": string } }> }).clusters[0]!.cluster["certificate-authority-data"], "base64").toString();
+    const anon = await request(`${server}/api/v1/nodes`, { dispatcher: new Agent({ connect: { ca } }) });
+    expect(anon.statusCode).toBe(401);
+    await anon.body.dump();
+
     // The printed kubeconfig works on its own.
     const file = path.join(env.home, "printed.yaml");
     fs.writeFileSync(file, kc.stdout);
@@ -146,10 +154,11 @@ describe("create --nodes 3", () => {
         "",
       ].join("\n"),
     );
-    const [r, c] = await Promise.all([env.mc(["create", "--name", B, "--config", cfg]), env.mc(["create", "--name", C, "--nodes", "2"])]);
+    const [r, c] = await Promise.all([env.mc(["create", "--name", B, "--config", cfg]), env.mc(["create", "--name", C, "--nodes", "2", "--wait", "0"])]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(c.code, `${c.stdout}\n${c.stderr}`).toBe(0);
-    expect(await allReady(C, 2)).toBe(true);
+    // --wait 0 returned once the API answered; the nodes follow.
+    expect(await eventually(() => allReady(C, 2), 30_000)).toBe(true);
     expect((await env.mc(["delete", "--name", C])).code).toBe(0);
     expect(r.stdout).toContain(`https://127.0.0.1:${port}`);
     const ns = await nodes(B);
@@ -207,13 +216,34 @@ describe("errors", () => {
     await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
     const port = (srv.address() as net.AddressInfo).port;
     const cfg = path.join(env.home, "port.yaml");
-    fs.writeFileSync(cfg, `kind: Cluster\nnetworking:\n  apiServerPort: ${port}\n`);
+    fs.writeFileSync(cfg, `kind: Cluster\napiVersion: minicluster.dev/v1alpha1\nnetworking:\n  apiServerPort: ${port}\n`);
     const r = await env.mc(["create", "--name", "porttaken", "--config", cfg]);
     srv.close();
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`port ${port}`);
     expect(r.stderr).toContain("already in use");
     expect(await dockerObjects("porttaken")).toEqual({ containers: [], volumes: [], networks: [] });
+  });
+
+  test("a create that fails removes what it made, unless --retain", async () => {
+    // A node image whose entrypoint fails at once: the control plane never answers.
+    const image = "mctest-e2e/broken-node:1";
+    const nodeImage = (await docker.listImages({ filters: { reference: ["minicluster/node"] } }))[0]!.RepoTags![0]!;
+    await buildImage(image, `FROM ${nodeImage}\nENTRYPOINT ["/bin/false"]\n`);
+    try {
+      const r = await env.mc(["create", "--name", "broken", "--nodes", "2", "--image", image]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/broken-control-plane (restarted|exited)/);
+      expect(await dockerObjects("broken")).toEqual({ containers: [], volumes: [], networks: [] });
+      expect((kubeconfigDoc().contexts ?? []).map((c) => c.name)).not.toContain("minicluster-broken");
+
+      const kept = await env.mc(["create", "--name", "broken", "--image", image, "--retain"]);
+      expect(kept.code).not.toBe(0);
+      expect((await dockerObjects("broken")).containers).toEqual(["broken-control-plane"]);
+    } finally {
+      await env.mc(["delete", "--name", "broken"]);
+      await docker.getImage(image).remove({ force: true });
+    }
   });
 
   test("no Docker engine reachable: one line saying so", async () => {
@@ -281,6 +311,14 @@ describe("export logs and delete", () => {
     expect(await dockerObjects(B)).toEqual({ containers: [], volumes: [], networks: [] });
   });
 });
+
+async function buildImage(tag: string, dockerfile: string): Promise<void> {
+  const pack = (await import("tar-stream")).pack();
+  pack.entry({ name: "Dockerfile" }, dockerfile);
+  pack.finalize();
+  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag });
+  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+}
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
