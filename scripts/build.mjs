@@ -11,18 +11,20 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dist = path.join(root, "dist");
+// MINICLUSTER_DIST builds elsewhere (parallel work must not overwrite one another's dist/).
+const dist = process.env.MINICLUSTER_DIST ? path.resolve(process.env.MINICLUSTER_DIST) : path.join(root, "dist");
 const require = createRequire(import.meta.url);
 fs.mkdirSync(dist, { recursive: true });
 
 // dockerode's dependencies require optional modules inside try/catch and do without them: ssh2's
 // native addons (sshcrypto, cpu-features) and debug's supports-color (not installed). Each becomes
-// a module that throws, so they are skipped quietly (a require() of anything but a built-in from
+// a module that throws, so they are skipped quietly (likewise ws's optional bufferutil and
+// utf-8-validate) (a require() of anything but a built-in from
 // the single executable prints a warning on every start).
 const optionalModules = {
   name: "optional-modules",
   setup(b) {
-    b.onResolve({ filter: /(\.node|^supports-color)$/ }, (a) => ({ path: a.path, namespace: "optional-module" }));
+    b.onResolve({ filter: /(\.node|^supports-color|^bufferutil|^utf-8-validate)$/ }, (a) => ({ path: a.path, namespace: "optional-module" }));
     b.onLoad({ filter: /.*/, namespace: "optional-module" }, (a) => ({
       contents: `throw new Error(${JSON.stringify(`${a.path} is not in the single executable`)});`,
       loader: "js",
