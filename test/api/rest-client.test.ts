@@ -99,8 +99,9 @@ describe("RestClient", () => {
   });
 
   it("writes the status subresource only through updateStatus / patchStatus", async () => {
-    const node = await api.create<Node>(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: "rest-node" }, spec: {} });
-    const withStatus = await api.updateStatus<Node>(NODES, { ...node, spec: { unschedulable: true }, status: { capacity: { pods: "110" } } });
+    // A node with a podCIDR already: node IPAM would otherwise write one between these calls.
+    const node = await api.create<Node>(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: "rest-node" }, spec: { podCIDR: "10.244.250.0/24", podCIDRs: ["10.244.250.0/24"] } });
+    const withStatus = await api.updateStatus<Node>(NODES, { ...node, spec: { ...node.spec, unschedulable: true }, status: { capacity: { pods: "110" } } });
     expect(withStatus.status?.capacity).toEqual({ pods: "110" });
     expect(withStatus.spec?.unschedulable).toBeUndefined(); // a status write ignores spec
     const patched = await api.patchStatus<Node>(NODES, "rest-node", { status: { capacity: { cpu: "2" } } }, { type: "merge" });
