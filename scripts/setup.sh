@@ -13,6 +13,8 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 # The Docker engine runs the node containers; debootstrap builds the node image's root filesystem.
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 [ -x /usr/sbin/debootstrap ] || command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+# Tests build their workload images from Debian's static busybox (images/test/), never pulling.
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   apt-get update -qq
