@@ -35,7 +35,7 @@ function group(group: string, version: string, pkg: string, specs: Spec[]): Reso
 export const RESOURCES: readonly ResourceDef[] = [
   ...group("", "v1", "io.k8s.api.core.v1", [
     { kind: "Namespace", plural: "namespaces", namespaced: false, short: ["ns"], subresources: ["finalize", "status"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] },
-    { kind: "Pod", plural: "pods", namespaced: true, short: ["po"], categories: ["all"], subresources: ["binding", "status"] },
+    { kind: "Pod", plural: "pods", namespaced: true, short: ["po"], categories: ["all"], subresources: ["attach", "binding", "exec", "log", "portforward", "status"] },
     { kind: "Service", plural: "services", namespaced: true, short: ["svc"], categories: ["all"], subresources: ["status"], verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] },
     { kind: "Endpoints", plural: "endpoints", namespaced: true, short: ["ep"] },
     { kind: "ConfigMap", plural: "configmaps", namespaced: true, short: ["cm"] },
@@ -85,6 +85,12 @@ export function subresourceVerbs(sub: string): string[] {
       return ["create"];
     case "finalize":
       return ["update"];
+    case "log":
+      return ["get"];
+    case "attach":
+    case "exec":
+    case "portforward":
+      return ["create", "get"];
     default:
       return ["get", "patch", "update"];
   }
@@ -94,6 +100,9 @@ export function subresourceVerbs(sub: string): string[] {
 export function subresourceKind(r: ResourceDef, sub: string): { group: string; version: string; kind: string } {
   if (sub === "scale") return { group: "autoscaling", version: "v1", kind: "Scale" };
   if (sub === "binding") return { group: "", version: "v1", kind: "Binding" };
+  if (sub === "exec") return { group: "", version: "v1", kind: "PodExecOptions" };
+  if (sub === "attach") return { group: "", version: "v1", kind: "PodAttachOptions" };
+  if (sub === "portforward") return { group: "", version: "v1", kind: "PodPortForwardOptions" };
   return { group: r.group, version: r.version, kind: r.kind };
 }
 

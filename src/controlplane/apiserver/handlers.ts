@@ -18,10 +18,13 @@ import { toTable, toPartialList, toPartial } from "./table.js";
 import { decodeObject, applyFieldValidation, type FieldValidation } from "./decode-object.js";
 import { applyPatchRequest } from "./patch-request.js";
 import { getScale, scaleUpdate, bindPod } from "./subresources.js";
+import { STREAMING_SUBRESOURCES, servePodLog } from "./pod-streaming.js";
 
 export interface HandlerDeps {
   registry: Registry;
   knowledge: ApiKnowledge;
+  /** Client certificate presented to kubelets for pods/log, exec, attach, portforward. */
+  kubeletClient?: { cert: string; key: string };
 }
 
 function parseFieldValidation(q: URLSearchParams): FieldValidation {
@@ -84,6 +87,8 @@ export async function handleResource(
       const rep = negotiateResource(req.headers.accept, true);
       const rv = query.get("resourceVersion");
       if (info.subresource === "scale") return sendJson(res, 200, getScale(r, await registry.get(r, ns, info.name)));
+      if (info.subresource === "log") return servePodLog(deps, req, res, ns, info.name, query);
+      if (STREAMING_SUBRESOURCES.has(info.subresource)) throw badRequest("Upgrade request required");
       if (rep.as === "object" && !rv) {
         // Fast path: splice the stored JSON.
         const got = await registry.backend.get(objectKey(r, ns, info.name));
@@ -103,6 +108,7 @@ export async function handleResource(
       return serveWatch(req, res, registry, r, ns, filter, query, rep);
     }
     case "create": {
+      if (STREAMING_SUBRESOURCES.has(info.subresource)) throw badRequest("Upgrade request required");
       const dryRun = parseDryRun(query);
       const fv = parseFieldValidation(query);
       const body = await readBody(req);

@@ -4,6 +4,7 @@
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { StatusError, unauthorized } from "../../api/errors.js";
 import { RESOURCES } from "../../api/registry/resources.js";
@@ -16,6 +17,7 @@ import { wantsAggregatedDiscovery } from "./negotiate.js";
 import { parseRequestInfo } from "./request-info.js";
 import type { Caller } from "./rest.js";
 import { createOpenApiServer, type OpenApiServer } from "./openapi.js";
+import { handleStreamingUpgrade } from "./pod-streaming.js";
 
 export const SERVER_VERSION = {
   major: "1",
@@ -102,6 +104,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
     (req, res) => void handler(req, res),
   );
+  // exec/attach/portforward arrive as upgrades (WebSocket or SPDY) and are relayed to kubelets.
+  const upgraded = new Set<Duplex>();
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on("close", () => upgraded.delete(socket));
+    void handleStreamingUpgrade(opts.deps, req, socket, head, log);
+  });
   server.headersTimeout = 30_000;
   server.requestTimeout = 0; // watches are long-lived
   await new Promise<void>((resolve, reject) => {
@@ -120,6 +129,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const s of upgraded) s.destroy();
       }),
   };
 }

@@ -30,13 +30,22 @@ describe("ensurePki", () => {
     const ms = performance.now() - t0;
     expect(ms).toBeLessThan(2000); // ECDSA keys: milliseconds, not the seconds RSA would take
 
-    expect((await fs.readdir(dir)).sort()).toEqual(["admin.crt", "admin.key", "apiserver.crt", "apiserver.key", "ca.crt", "ca.key"]);
+    expect((await fs.readdir(dir)).sort()).toEqual([
+      "admin.crt",
+      "admin.key",
+      "apiserver-kubelet-client.crt",
+      "apiserver-kubelet-client.key",
+      "apiserver.crt",
+      "apiserver.key",
+      "ca.crt",
+      "ca.key",
+    ]);
     for (const [name, pair] of Object.entries(pkiPaths(dir))) {
       expect((await fs.stat(pair.key)).mode & 0o777, `${name}.key`).toBe(0o600);
       expect((await fs.stat(pair.cert)).mode & 0o777, `${name}.crt`).toBe(0o644);
     }
     expect((await fs.stat(dir)).mode & 0o777).toBe(0o700);
-    expect(logs).toHaveLength(3);
+    expect(logs).toHaveLength(4);
 
     const ca = new X509Certificate(pki.ca.cert);
     expect(ca.subject).toBe("CN=minicluster-ca");
@@ -69,6 +78,9 @@ describe("ensurePki", () => {
     const admin = new X509Certificate(pki.admin.cert);
     expect(admin.subject.split("\n").sort()).toEqual(["CN=kubernetes-admin", "O=system:masters"]);
     expect(admin.verify(ca.publicKey)).toBe(true);
+    const kubeletClient = new X509Certificate(pki.kubeletClient.cert);
+    expect(kubeletClient.subject.split("\n").sort()).toEqual(["CN=kube-apiserver-kubelet-client", "O=system:masters"]);
+    expect(kubeletClient.verify(ca.publicKey)).toBe(true);
     // Serial numbers must be positive for Go: the DER INTEGER's first byte has its top bit clear.
     for (const c of [ca, serving, admin]) expect(parseInt(c.serialNumber.slice(0, 2), 16)).toBeLessThan(0x80);
   });
@@ -124,6 +136,7 @@ describe("ensurePki", () => {
       "generating cluster CA (missing)",
       "issuing API server serving certificate (not issued by the current CA)",
       "issuing admin client certificate (not issued by the current CA)",
+      "issuing API server kubelet client certificate (not issued by the current CA)",
     ]);
     const after = await readAll();
     for (const f of ["ca.crt", "apiserver.crt", "admin.crt"]) expect(after[f]).not.toBe(before[f]);
@@ -136,6 +149,7 @@ describe("ensurePki", () => {
     expect(logs).toEqual([
       "issuing API server serving certificate (expires soon)",
       "issuing admin client certificate (expires soon)",
+      "issuing API server kubelet client certificate (expires soon)",
     ]);
   });
 

@@ -20,6 +20,8 @@ import { servingSans } from "./sans.js";
 
 export const ADMIN_USER = "kubernetes-admin";
 export const ADMIN_GROUP = "system:masters";
+/** The identity the API server presents to kubelets (logs, exec, attach, port-forward). */
+export const APISERVER_KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
 
 export interface EnsurePkiOptions {
   /** Directory holding the files, e.g. `<data-dir>/pki`; created (mode 0700) if missing. */
@@ -41,13 +43,15 @@ export interface Pki {
   serving: CertAndKey;
   /** Client certificate for CN kubernetes-admin, O system:masters (the admin kubeconfig). */
   admin: CertAndKey;
+  /** Client certificate for CN kube-apiserver-kubelet-client, O system:masters (API server -> kubelet). */
+  kubeletClient: CertAndKey;
   /** Issues a client certificate signed by the cluster CA (not persisted). */
   issueClientCert(req: ClientCertRequest): Promise<CertAndKey>;
 }
 
 export function pkiPaths(dir: string) {
   const pair = (name: string) => ({ cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) });
-  return { ca: pair("ca"), serving: pair("apiserver"), admin: pair("admin") };
+  return { ca: pair("ca"), serving: pair("apiserver"), admin: pair("admin"), kubeletClient: pair("apiserver-kubelet-client") };
 }
 
 type PairPaths = { cert: string; key: string };
@@ -96,11 +100,20 @@ export async function ensurePki(opts: EnsurePkiOptions): Promise<Pki> {
     await writePair(paths.admin, admin);
   }
 
+  let kubeletClient = await readPair(paths.kubeletClient);
+  const kubeletClientIssue = await leafProblem(kubeletClient, ca.cert, now);
+  if (kubeletClientIssue !== undefined || !kubeletClient) {
+    log(`issuing API server kubelet client certificate (${kubeletClientIssue})`);
+    kubeletClient = await issueClientCert(ca, { commonName: APISERVER_KUBELET_CLIENT_USER, organizations: [ADMIN_GROUP] }, now);
+    await writePair(paths.kubeletClient, kubeletClient);
+  }
+
   return {
     dir: opts.dir,
     ca: caPair,
     serving,
     admin,
+    kubeletClient,
     issueClientCert: (req) => issueClientCert(ca, req),
   };
 }

@@ -1,0 +1,116 @@
+// Starting a command for `kubectl exec`: `runc exec <id> <cmd...>` in the container.
+//
+// A terminal: a detached `runc exec -t` hands the container's pty master back only through
+// --console-socket (SCM_RIGHTS fd passing), which Node cannot receive. In the foreground, though,
+// runc receives the master itself and relays it to its own stdio, provided that stdio is a
+// terminal (it puts it in raw mode and follows its size on SIGWINCH). So `runc exec -t` runs
+// under util-linux `script`, which gives it a pty on the node and relays that pty's master to
+// our pipes. Resizes set the outer pty's size with `stty -F /dev/pts/N`; the kernel signals
+// SIGWINCH to runc, which resizes the container's pty.
+
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import fs from "node:fs/promises";
+import type { ContainerHandle } from "./types.js";
+import type { TerminalSize } from "../../streaming/index.js";
+
+export interface ExecRequest {
+  handle: ContainerHandle;
+  command: string[];
+  tty: boolean;
+  stdin: boolean;
+  /** The terminal size the client announced first (tty only), applied before the command starts. */
+  size?: TerminalSize;
+}
+
+export interface ExecProcess {
+  child: ChildProcess;
+  resize(size: TerminalSize): Promise<void>;
+}
+
+export type ExecLauncher = (req: ExecRequest) => ExecProcess;
+
+/** Quotes one word for /bin/sh. */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * argv that runs `argv` under a fresh pty (see above), returning its exit code. With a size, the
+ * shell script(1) starts sets it on the pty (its stdin) before exec'ing the command.
+ */
+export function underPty(argv: string[], size?: TerminalSize, raw = false): string[] {
+  let cmd = argv.map(shellQuote).join(" ");
+  // raw: the command (runc) relays to a terminal of its own; the outer one must not echo too.
+  const stty = [...(size && size.width > 0 && size.height > 0 ? [`rows ${Math.floor(size.height)} cols ${Math.floor(size.width)}`] : []), ...(raw ? ["raw -echo"] : [])];
+  if (stty.length) cmd = `stty ${stty.join(" ")} 2>/dev/null; exec ${cmd}`;
+  return ["script", "--quiet", "--flush", "--return", "--command", cmd, "/dev/null"];
+}
+
+/** Spawns argv (under a pty when tty), with a resize function that finds the pty slave. */
+export function spawnExec(argv: string[], opts: { tty: boolean; stdin: boolean; size?: TerminalSize; raw?: boolean; env?: NodeJS.ProcessEnv }): ExecProcess {
+  const full = opts.tty ? underPty(argv, opts.size, opts.raw) : argv;
+  const child = spawn(full[0], full.slice(1), {
+    stdio: [opts.stdin || opts.tty ? "pipe" : "ignore", "pipe", "pipe"],
+    env: { ...(opts.env ?? process.env), SHELL: "/bin/sh" },
+  });
+  let pty: string | undefined;
+  return {
+    child,
+    async resize(size) {
+      if (!opts.tty || !child.pid || size.width <= 0 || size.height <= 0) return;
+      pty ??= await findPty(child.pid);
+      if (!pty) return;
+      await new Promise<void>((resolve) => execFile("stty", ["-F", pty!, "rows", String(size.height), "cols", String(size.width)], () => resolve()));
+    },
+  };
+}
+
+/** The pty slave a descendant of `pid` has as stdin (script's child), waiting briefly for it to appear. */
+async function findPty(pid: number): Promise<string | undefined> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const found = await ptyOfDescendants(pid, 0);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
+}
+
+async function ptyOfDescendants(pid: number, depth: number): Promise<string | undefined> {
+  if (depth > 4) return undefined;
+  let children: number[];
+  try {
+    children = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return undefined;
+  }
+  for (const c of children) {
+    try {
+      const link = await fs.readlink(`/proc/${c}/fd/0`);
+      if (link.startsWith("/dev/pts/")) return link;
+    } catch {
+      // gone already
+    }
+    const deeper = await ptyOfDescendants(c, depth + 1);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}
+
+export interface RuncExecOptions {
+  /** Default /usr/sbin/runc. */
+  runc?: string;
+  /** runc --root, if the pod manager keeps runc's state elsewhere than runc's default (/run/runc, what it uses now). */
+  root?: string;
+}
+
+export function runcExecLauncher(opts: RuncExecOptions = {}): ExecLauncher {
+  return (req) => {
+    const argv = [opts.runc ?? "/usr/sbin/runc"];
+    if (opts.root) argv.push("--root", opts.root);
+    argv.push("exec");
+    if (req.tty) argv.push("--tty", "--env", "TERM=xterm");
+    argv.push(req.handle.runcId, ...req.command);
+    return spawnExec(argv, { tty: req.tty, stdin: req.stdin, size: req.size, raw: true });
+  };
+}

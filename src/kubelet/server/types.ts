@@ -1,0 +1,31 @@
+// What the kubelet's HTTPS API needs from the pod manager (the interfaces of the issue-4 contract;
+// the pod manager in src/kubelet/pods implements them).
+
+import type { EventEmitter } from "node:events";
+
+export interface AttachedContainer {
+  stdin?: NodeJS.WritableStream;
+  /** 'data' (stream: "stdout" | "stderr", chunk: Buffer) and 'exit' (exitCode?: number). */
+  output: EventEmitter;
+}
+
+export interface ContainerHandle {
+  runcId: string;
+  podUid: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  logPath: string;
+  previousLogPath?: string;
+  running: boolean;
+  tty: boolean;
+  stdin: boolean;
+  /** Why a container that is not running waits (ContainerCreating, CrashLoopBackOff, ...). */
+  waitingReason?: string;
+  attach?(): AttachedContainer;
+}
+
+export interface PodLocator {
+  container(namespace: string, pod: string, container?: string): ContainerHandle | undefined;
+  podNetwork(namespace: string, pod: string): { uid: string; netnsPath: string; ip: string } | undefined;
+}
