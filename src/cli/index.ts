@@ -5,6 +5,8 @@ import { describeError, exitCodeOf, UsageError } from "./errors.js";
 import { runServer, serverCommand, type ServerArgs } from "./server.js";
 import { nodeCommand, runNodeCommand, type NodeArgs } from "./node.js";
 import { buildCommand } from "./build.js";
+import { loadCommand } from "./load.js";
+import { imageCommand } from "./image.js";
 import { createCommand, deleteCommand, exportCommand, getCommand, runCreate, runDelete, type CreateArgs, type DeleteArgs } from "./cluster.js";
 
 export const VERSION = "0.1.0";
@@ -26,9 +28,12 @@ export async function runCli(argv: string[]): Promise<number> {
       .command("get", "Show clusters, nodes or a kubeconfig", getCommand)
       .command("export", "Export a cluster's kubeconfig or logs", exportCommand)
       .command("build", "Build the node image into the local Docker engine", buildCommand)
+      .command("load", "Load images into a cluster's nodes (from the local Docker engine or a docker save archive)", loadCommand)
       .command<ServerArgs>("server", "Run the control plane (store + API server) in the foreground", serverCommand, async (a) => {
         await runServer(a);
       })
+      // Hidden: the node side of `load` (run through docker exec), not for users.
+      .command("image", false, imageCommand)
       // Hidden: the node container's entrypoint, not for users.
       .command<NodeArgs>("node", false, nodeCommand, async (a) => {
         await runNodeCommand(a);

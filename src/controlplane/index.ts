@@ -17,7 +17,11 @@ import { MemoryBackend } from "./store/memory/memory-backend.js";
 import { SqliteBackend } from "./store/sqlite/sqlite-backend.js";
 import { GarbageCollector } from "./controllers/garbagecollector/controller.js";
 import { NamespaceController } from "./controllers/namespace/controller.js";
+import { ReplicaSetController } from "./controllers/replicaset/controller.js";
+import { DeploymentController } from "./controllers/deployment/controller.js";
 import { NodeLifecycleController, type NodeLifecycleOptions } from "./controllers/node-lifecycle/controller.js";
+import { Scheduler, type SchedulerOptions } from "./scheduler/index.js";
+import { NodeIpamController } from "./controllers/nodeipam/controller.js";
 import { watchStore } from "./controllers/store-watch.js";
 import { Compactor } from "./store/compactor.js";
 
@@ -37,6 +41,12 @@ export interface ControlPlaneOptions {
   log?: (msg: string) => void;
   /** Node lifecycle controller timings (tests shorten them); false turns the controller off. */
   nodeLifecycle?: NodeLifecycleOptions | false;
+  /** The in-process scheduler (default on); false turns it off. */
+  scheduler?: SchedulerOptions | false;
+  /** The cluster's pod subnet: each Node gets a /24 of it as spec.podCIDR (default 10.244.0.0/16). */
+  podSubnet?: string;
+  /** The cluster's service subnet (default 10.96.0.0/16). */
+  serviceSubnet?: string;
 }
 
 export interface ControlPlane {
@@ -46,6 +56,7 @@ export interface ControlPlane {
   pki: Pki;
   registry: Registry;
   backend: Backend;
+  scheduler?: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -67,17 +78,26 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const controllers = new AbortController();
   const namespaces = new NamespaceController(registry, log);
   const gc = new GarbageCollector(registry, log);
+  const replicaSets = new ReplicaSetController(registry, log);
+  const deployments = new DeploymentController(registry, log);
   const nodeLifecycle = opts.nodeLifecycle === false ? undefined : new NodeLifecycleController(registry, log, opts.nodeLifecycle);
+  const scheduler = opts.scheduler === false ? undefined : new Scheduler(registry, log, opts.scheduler);
+  const nodeIpam = new NodeIpamController(registry, log, { podSubnet: opts.podSubnet });
   await watchStore(
     backend,
     (ev) => {
       namespaces.onEvent(ev);
       gc.onEvent(ev);
+      replicaSets.onEvent(ev);
+      deployments.onEvent(ev);
       nodeLifecycle?.onEvent(ev);
+      scheduler?.onEvent(ev);
+      nodeIpam.onEvent(ev);
     },
     controllers.signal,
   );
   nodeLifecycle?.start();
+  scheduler?.start();
   const compactor = new Compactor(backend, log);
   compactor.start();
 
@@ -87,12 +107,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       host: opts.bind ?? "127.0.0.1",
       port: opts.port ?? 6443,
-      deps: { registry, knowledge: registry.knowledge },
+      deps: { registry, knowledge: registry.knowledge, kubeletClient: pki.kubeletClient },
       log,
     });
   } catch (err) {
     controllers.abort();
+    replicaSets.stop();
+    deployments.stop();
     nodeLifecycle?.stop();
+    scheduler?.stop();
+    nodeIpam.stop();
     compactor.stop();
     await backend.close();
     throw new Error(`starting the API server on ${opts.bind ?? "127.0.0.1"}:${opts.port ?? 6443}`, { cause: err });
@@ -112,11 +136,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     pki,
     registry,
     backend,
+    scheduler,
     async stop() {
       controllers.abort();
       namespaces.stop();
       gc.stop();
+      replicaSets.stop();
+      deployments.stop();
       nodeLifecycle?.stop();
+      scheduler?.stop();
+      nodeIpam.stop();
       compactor.stop();
       await server.close();
       await backend.close();
