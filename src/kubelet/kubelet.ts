@@ -2,7 +2,8 @@
 // status when it changes and at least every 5 minutes (the real kubelet's
 // nodeStatusReportFrequency), checking every 10 s (nodeStatusUpdateFrequency). Until the API
 // server answers (a worker may start before the control plane), it retries with back-off and logs
-// one line per change of state, not one per attempt. Running pods comes later.
+// one line per change of state, not one per attempt. With `pods`, a PodManager (pods/) runs the
+// pods bound to this node as runc containers.
 
 import type { Lease } from "kubernetes-types/coordination/v1.js";
 import type { Node } from "kubernetes-types/core/v1.js";
@@ -13,6 +14,11 @@ import { RestClient, TransportError, type RestClientOptions } from "../client/re
 import { collectHostInfo, type HostInfo } from "./host-info.js";
 import { LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, renewedLease, type NodeRef } from "./lease.js";
 import { desiredStatus, newNode, reconcileExistingNode, statusChanged, type NodeIdentity, type Versions } from "./node-status.js";
+import { PodManager, type PodLocator, type PodManagerOptions } from "./pods/manager.js";
+import { nodeRuntimeDeps } from "./pods/real-deps.js";
+import { startKubeletServer, type KubeletServer } from "./server/index.js";
+import { kubeletServingTls } from "./server/tls.js";
+import type { PodRuntimeDeps } from "./pods/deps.js";
 
 export const NODES: ResourceRef = { group: "", version: "v1", plural: "nodes", namespaced: false };
 export const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", plural: "leases", namespaced: true };
@@ -36,17 +42,30 @@ export interface KubeletOptions extends NodeIdentity {
   /** Back-off between attempts while the API server fails (default 100 ms doubling to 2 s). */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Run pods (runc containers); absent: the node part only (registration, status, lease). */
+  pods?: KubeletPodsOptions;
+}
+
+export interface KubeletPodsOptions extends Partial<Pick<PodManagerOptions, "runDir" | "logDir" | "podsDir" | "runcRoot" | "runcBinary" | "backoff">> {
+  /** The runtime modules (default: the node's real ones, from stateDir). */
+  deps?: PodRuntimeDeps;
+  /** The cluster's pod subnet (default 10.244.0.0/16). */
+  podSubnet?: string;
+  /** The kubelet's HTTPS API (logs, exec, attach, port-forward): clients must present a certificate of this CA. */
+  server?: { clientCa: string; port?: number; host?: string };
 }
 
 export interface Kubelet {
   /** Resolves once the Node is registered (Ready) and its Lease exists. */
   ready: Promise<void>;
+  /** The pods this kubelet runs (with `pods` in the options): what the streaming server looks up. */
+  pods?: PodLocator;
   stop(): Promise<void>;
 }
 
 export function startKubelet(opts: KubeletOptions): Kubelet {
   const k = new KubeletRunner(opts);
-  return { ready: k.ready, stop: () => k.stop() };
+  return { ready: k.ready, ...(k.pods ? { pods: k.pods } : {}), stop: () => k.stop() };
 }
 
 const DEFAULT_VERSIONS: Versions = { kubeletVersion: SERVER_VERSION.gitVersion, kubeProxyVersion: SERVER_VERSION.gitVersion };
@@ -75,12 +94,35 @@ class KubeletRunner {
   private failing: string | undefined;
   private resolveReady!: () => void;
   private rejectReady!: (err: unknown) => void;
+  readonly pods: PodManager | undefined;
 
   constructor(private readonly opts: KubeletOptions) {
     this.ownsClient = !(opts.api instanceof RestClient);
     this.api = opts.api instanceof RestClient ? opts.api : new RestClient({ userAgent: `minicluster-kubelet/${opts.nodeName}`, ...opts.api });
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? (() => new Date());
+    if (opts.pods) {
+      const { deps, podSubnet, server: _server, ...rest } = opts.pods;
+      this.pods = new PodManager({
+        ...rest,
+        client: this.api,
+        nodeName: opts.nodeName,
+        hostIP: () => this.host?.internalIP,
+        deps:
+          deps ??
+          (() =>
+            nodeRuntimeDeps({
+              client: this.api,
+              nodeName: opts.nodeName,
+              stateDir: opts.stateDir ?? "/var/lib/minicluster",
+              hostIP: this.host?.internalIP,
+              podSubnet,
+              memoryCapacityBytes: this.host ? this.host.memoryKi * 1024 : undefined,
+              log: this.log,
+            })),
+        log: this.log,
+      });
+    }
     this.versions = opts.versions ?? DEFAULT_VERSIONS;
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
@@ -97,6 +139,8 @@ class KubeletRunner {
     this.abort.abort();
     this.rejectReady(new Error("the kubelet was stopped before its node was registered"));
     await this.done;
+    await this.server?.close().catch(() => {});
+    await this.pods?.stop();
     if (this.ownsClient) await this.api.close();
   }
 
@@ -118,9 +162,34 @@ class KubeletRunner {
     this.log(`node ${this.opts.nodeName} registered and Ready in ${Date.now() - started} ms`);
     this.resolveReady();
     await Promise.all([
+      this.pods ? this.untilDone(() => this.pods!.start()) : undefined,
+      this.opts.pods?.server ? this.untilDone(() => this.startServer()) : undefined,
       this.every(this.opts.leaseRenewIntervalMs ?? 10_000, () => this.renewLease()),
       this.every(this.opts.statusUpdateIntervalMs ?? 10_000, () => this.syncStatus()),
     ]);
+  }
+
+  private server: KubeletServer | undefined;
+
+  /** The HTTPS API on :10250 (self-signed serving certificate: the API server does not verify it, as in Kubernetes' default). */
+  private async startServer(): Promise<void> {
+    const cfg = this.opts.pods!.server!;
+    if (this.server || this.signal.aborted || !this.pods) return;
+    const names = [this.opts.nodeName, ...(this.host.internalIP ? [this.host.internalIP] : [])];
+    const server = await startKubeletServer({
+      locator: this.pods,
+      tls: await kubeletServingTls(names),
+      clientCa: cfg.clientCa,
+      port: cfg.port ?? 10250,
+      ...(cfg.host ? { host: cfg.host } : {}),
+      log: this.log,
+    });
+    if (this.signal.aborted) {
+      await server.close();
+      return;
+    }
+    this.server = server;
+    this.log(`kubelet API listening on :${server.port}`);
   }
 
   // ---- the API server's health, as seen from here

@@ -42,6 +42,8 @@ export interface RunNodeOptions {
   kubelet?: Pick<KubeletOptions, "leaseRenewIntervalMs" | "statusUpdateIntervalMs" | "statusReportIntervalMs" | "retryInitialMs" | "retryMaxMs" | "now" | "hostInfo">;
   /** Where log lines go besides the files (default process.stderr). */
   stderr?: (line: string) => void;
+  /** Run pods with runc (default: only on a real node, root "/"). */
+  pods?: boolean;
 }
 
 export interface RunningNode {
@@ -80,6 +82,8 @@ export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
         port: opts.apiPort ?? API_PORT,
         bind: opts.bind ?? "0.0.0.0",
         tlsSans: config.tlsSans,
+        ...(config.podSubnet ? { podSubnet: config.podSubnet } : {}),
+        ...(config.serviceSubnet ? { serviceSubnet: config.serviceSubnet } : {}),
         store: opts.store,
         sqliteNativeBinding: sqliteNativeBinding(),
         log: logs.component("server"),
@@ -97,6 +101,7 @@ export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
       api: { server: server!, ca, cert, key, userAgent: `minicluster-kubelet/${config.nodeName}` },
       stateDir: paths.stateDir,
       log: logs.component("kubelet"),
+      ...((opts.pods ?? paths.root === "/") ? { pods: { podSubnet: config.podSubnet, server: { clientCa: ca } } } : {}),
       ...opts.kubelet,
       hostInfo: () => hostInfo,
     });

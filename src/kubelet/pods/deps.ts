@@ -1,0 +1,98 @@
+// What the pod lifecycle needs from the other kubelet modules (images, pod network, OCI spec,
+// volumes, environment), as one injectable object: the real wiring passes the real modules
+// (real-deps.ts), tests pass fakes. The shapes are the work split's contract; they are declared
+// here structurally so that this module compiles against any implementation of them.
+
+import type { Container, Pod } from "kubernetes-types/core/v1.js";
+import type { RestClient } from "../../client/rest.js";
+
+export interface ImageConfig {
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+}
+
+export interface ImageRecord {
+  id: string;
+  repoTags: string[];
+  config: ImageConfig;
+  layers: string[];
+  size: number;
+}
+
+export interface PodNetworkResult {
+  netnsPath: string;
+  ip: string;
+  prefixLength: number;
+  gateway: string;
+}
+
+export interface Mount {
+  source: string;
+  destination: string;
+  readOnly: boolean;
+  type?: "bind" | "tmpfs";
+}
+
+export type VolumeMap = Map<string, { path: string; readOnly: boolean }>;
+export interface PodFiles {
+  hosts: string;
+  resolvConf: string;
+  hostname: string;
+}
+
+export interface OciSpecInput {
+  pod: Pod;
+  container: Container;
+  image: ImageRecord;
+  rootfs: string;
+  env: string[];
+  mounts: Mount[];
+  netnsPath: string;
+  hostname: string;
+  cgroupsPath: string;
+  args: string[];
+  tty: boolean;
+  stdin: boolean;
+  /** Optional extensions (the OCI builder's): the resolved process user, the OOM score. */
+  user?: unknown;
+  oomScoreAdj?: number;
+}
+
+/** K=V strings → pairs (what $(VAR) expansion of args and subPathExpr look up). */
+export function envPairs(env: string[]): Array<[string, string]> {
+  return env.map((e) => {
+    const i = e.indexOf("=");
+    return i < 0 ? [e, ""] : [e.slice(0, i), e.slice(i + 1)];
+  });
+}
+
+export interface PodRuntimeDeps {
+  images: { resolve(ref: string): Promise<ImageRecord | undefined> };
+  network: {
+    setup(pod: { uid: string; namespace: string; name: string }): Promise<PodNetworkResult>;
+    teardown(podUid: string): Promise<void>;
+    /** Removes the network state of every pod not in `keep` (after the first list). */
+    cleanupExcept?(keep: Iterable<string>): Promise<string[]>;
+  };
+  volumes: {
+    prepare(pod: Pod): Promise<VolumeMap>;
+    podFiles(pod: Pod, ip: string): Promise<PodFiles>;
+    containerMounts(pod: Pod, container: Container, volumes: VolumeMap, podFiles: PodFiles, env?: Array<[string, string]>): Mount[];
+    cleanup(podUid: string): Promise<void>;
+    /** The node file behind a container's terminationMessagePath, if the volume manager mounts one. */
+    terminationLogPath?(podUid: string, container: string): string;
+  };
+  buildOciSpec(input: OciSpecInput): object;
+  containerArgs(container: Container, image: ImageRecord, env?: Array<[string, string]>): string[];
+  /** The process user from the rootfs' /etc/passwd and the security context (passed to buildOciSpec as `user`). */
+  resolveUser?(rootfs: string, pod: Pod, container: Container, image: ImageRecord): Promise<unknown>;
+  mountRootfs(layers: string[], dir: string): Promise<string>;
+  unmountRootfs(dir: string): Promise<void>;
+  resolveEnv(pod: Pod, container: Container, image: ImageRecord, ctx: { client: RestClient; nodeName: string; hostIP: string; podIP: string }): Promise<string[]>;
+  /** Background parts (the node network's route watcher), started and stopped with the pod manager. */
+  start?(): void;
+  stop?(): Promise<void>;
+}
