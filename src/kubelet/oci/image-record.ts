@@ -1,22 +1,6 @@
-// The image record the runtime layer consumes. Helper I owns src/kubelet/images/ (ImageStore);
-// until that exists this is a local declaration of exactly the contract's shape — switch these
-// imports to "../images/index.js" once it lands.
+// The image record as the runtime layer consumes it: the image store's record without the layer
+// diff IDs (which only the store needs), so tests can build one by hand.
+import type { ImageRecord as StoredImage } from "../images/index.js";
 
-export interface ImageConfig {
-  entrypoint?: string[];
-  cmd?: string[];
-  env?: string[];
-  workingDir?: string;
-  user?: string;
-}
-
-export interface ImageRecord {
-  /** "sha256:<config digest>", like docker's image ID. */
-  id: string;
-  /** Normalized names. */
-  repoTags: string[];
-  config: ImageConfig;
-  /** Absolute dirs of the extracted layers, LOWEST FIRST, whiteouts in overlayfs form. */
-  layers: string[];
-  size: number;
-}
+export type { ImageConfig } from "../images/index.js";
+export type ImageRecord = Omit<StoredImage, "diffIds">;

@@ -6,21 +6,9 @@
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { RestClient } from "../../client/rest.js";
 
-export interface ImageConfig {
-  entrypoint?: string[];
-  cmd?: string[];
-  env?: string[];
-  workingDir?: string;
-  user?: string;
-}
+import type { ImageRecord } from "../oci/image-record.js";
 
-export interface ImageRecord {
-  id: string;
-  repoTags: string[];
-  config: ImageConfig;
-  layers: string[];
-  size: number;
-}
+export type { ImageConfig, ImageRecord } from "../oci/image-record.js";
 
 export interface PodNetworkResult {
   netnsPath: string;

@@ -15,26 +15,10 @@ import { EventRecorder } from "./events.js";
 import { Runc } from "./runc.js";
 import { describe, PODS, PodWorker } from "./worker.js";
 
-export interface ContainerHandle {
-  runcId: string;
-  podUid: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  logPath: string;
-  previousLogPath?: string;
-  running: boolean;
-  tty: boolean;
-  stdin: boolean;
-  /** Why the container is not running (ContainerCreating, CrashLoopBackOff ...), when it is not. */
-  waitingReason?: string;
-  attach?(): { stdin?: NodeJS.WritableStream; output: NodeJS.EventEmitter };
-}
+// The interfaces the kubelet's HTTPS API reads pods through; this manager implements them.
+import type { ContainerHandle, PodLocator } from "../server/types.js";
 
-export interface PodLocator {
-  container(namespace: string, pod: string, container?: string): ContainerHandle | undefined;
-  podNetwork(namespace: string, pod: string): { uid: string; netnsPath: string; ip: string } | undefined;
-}
+export type { ContainerHandle, PodLocator };
 
 export interface PodManagerOptions {
   client: RestClient;
