@@ -1,7 +1,19 @@
 // Entry point of the `minicluster` executable (CLI, control plane and node agent alike).
 
-import { runCli } from "./cli/index.js";
+// First, before other modules allocate: V8 heap settings when the command is `server`.
+import "./controlplane/heap-tuning.js";
+import { nodeMain, parseNodeArgs } from "./node/main.js";
 
-void runCli(process.argv.slice(2)).then((code) => {
+// `minicluster node` (a node container's process) loads only what a node runs (src/node/main.ts);
+// every other command loads the CLI. Dynamic imports: the bundle initialises a module on first use.
+const argv = process.argv.slice(2);
+const nodeArgs = parseNodeArgs(argv);
+// `minicluster image ...` (the node side of `load`, one process per node) skips the CLI too.
+const run = nodeArgs
+  ? nodeMain(nodeArgs)
+  : argv[0] === "image"
+    ? import("./cli/image.js").then((m) => m.runImageCli(argv))
+    : import("./cli/index.js").then((m) => m.runCli(argv));
+void run.then((code) => {
   if (code !== 0) process.exitCode = code;
 });

@@ -4,10 +4,10 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import type { Argv } from "yargs";
+import yargs, { type Argv } from "yargs";
 import { ImageStore, NotAnArchiveError, type ImageRecord } from "../kubelet/images/index.js";
 import { defaultRoot, nodePaths } from "../node/paths.js";
-import { UsageError } from "./errors.js";
+import { describeError, exitCodeOf, UsageError } from "./errors.js";
 
 type Out = (text: string) => void;
 const stdout: Out = (t) => process.stdout.write(t);
@@ -93,4 +93,30 @@ export async function runImageList(args: ImageListArgs, out: Out = stdout): Prom
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   out(rows.map((r) => r.map((c, i) => c.padEnd(widths[i]! + 3)).join("").trimEnd()).join("\n") + "\n");
+}
+
+/**
+ * `minicluster image ...` without the rest of the CLI: src/main.ts runs it directly, so the node
+ * side of `load` (one process per node and load) does not load the cluster commands first.
+ */
+export async function runImageCli(argv: string[]): Promise<number> {
+  const verbose = argv.includes("-v") || argv.includes("--verbose");
+  try {
+    await yargs(argv)
+      .scriptName("minicluster")
+      .option("verbose", { alias: "v", type: "boolean", hidden: true })
+      .command("image", false, imageCommand)
+      .demandCommand(1)
+      .strict()
+      .help()
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw new UsageError(msg);
+      })
+      .parseAsync();
+    return 0;
+  } catch (err) {
+    process.stderr.write(`minicluster: ${describeError(err, verbose)}\n`);
+    return exitCodeOf(err);
+  }
 }

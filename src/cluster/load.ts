@@ -1,12 +1,17 @@
 // `minicluster load`: copies images from the host's Docker engine (or a `docker save` archive)
-// into a cluster's nodes. For each node, `minicluster image list --json` (through docker exec)
-// says what it has; nodes that already hold an image ID under the wanted tag are skipped. The
-// others get one `docker save` stream, read once and fanned out to every node that needs the same
-// images, into `minicluster image import -` on the node's stdin (a hijacked docker exec).
+// into a cluster's nodes. What a node has is read from its image store's records file through
+// the Docker archive API (no process is started in the node; nodes whose file is in another
+// format are asked with `minicluster image list --json` through docker exec); nodes that already
+// hold an image ID under the wanted tag are skipped. The others get one `docker save` stream,
+// read once and fanned out to every node that needs the same images, into `minicluster image
+// import -` on the node's stdin (a hijacked docker exec). The execs are started while the engine
+// begins the `docker save`, so the node processes start up in the meantime.
 import { promises as fs, createReadStream } from "node:fs";
-import { PassThrough, type Readable } from "node:stream";
+import path from "node:path";
+import { PassThrough, Transform, type Readable, type TransformCallback } from "node:stream";
 import type Docker from "dockerode";
 import { familiarImageRef, formatImageRef, parseImageRef } from "../kubelet/images/reference.js";
+import { DEFAULT_IMAGES_ROOT, RECORDS_FILE, summarizeRecords } from "../kubelet/images/store.js";
 import { DockerProvider } from "../provision/docker/provider.js";
 import { statusOf } from "../provision/docker/errors.js";
 import type { NodeStatus } from "../provision/types.js";
@@ -93,23 +98,77 @@ export async function listNodeImages(docker: Docker, node: string): Promise<Node
   }
 }
 
-/** Streams an archive into `minicluster image import -` on each node (in parallel, one read). */
-async function importInto(docker: Docker, nodes: string[], source: Readable): Promise<Map<string, { images?: NodeImage[]; error?: string; ms: number }>> {
+/**
+ * What a node's image store holds, from its records file read through the archive API; when
+ * that file is in a format this executable does not know (a node of another version), from
+ * `minicluster image list --json` in the node.
+ */
+export async function nodeImages(docker: Docker, node: string): Promise<NodeImage[]> {
+  let text: string;
+  try {
+    text = (await new DockerProvider(docker).readFile(node, path.posix.join(DEFAULT_IMAGES_ROOT, RECORDS_FILE))).toString("utf8");
+  } catch (err) {
+    if (statusOf(err) === 404) return []; // no image loaded yet
+    return listNodeImages(docker, node);
+  }
+  return summarizeRecords(text) ?? listNodeImages(docker, node);
+}
+
+/** Gathers a stream's chunks into chunks of about `size` bytes (fewer, larger writes per node). */
+class Batcher extends Transform {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  constructor(private readonly size: number) {
+    super({ readableHighWaterMark: size });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    if (this.length >= this.size) this.flushChunks();
+    cb();
+  }
+  override _flush(cb: TransformCallback): void {
+    this.flushChunks();
+    cb();
+  }
+  private flushChunks(): void {
+    if (this.length === 0) return;
+    this.push(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length));
+    this.chunks = [];
+    this.length = 0;
+  }
+}
+
+/**
+ * Streams an archive into `minicluster image import -` on each node (in parallel, one read). The
+ * execs start at once; `source` may still be on its way.
+ */
+async function importInto(docker: Docker, nodes: string[], sourceOrPromise: Readable | Promise<Readable>): Promise<Map<string, { images?: NodeImage[]; error?: string; ms: number }>> {
   const t0 = Date.now();
   const results = new Map<string, { images?: NodeImage[]; error?: string; ms: number }>();
   let sourceError: Error | undefined;
-  const branches: PassThrough[] = [];
-  source.on("error", (e: Error) => {
-    sourceError = e;
+  // One PassThrough per node: a node that fails early unpipes only itself.
+  const branches = nodes.map(() => new PassThrough({ highWaterMark: 1 << 20 }));
+  const batched = new Batcher(1 << 20);
+  const failSource = (e: Error) => {
+    sourceError ??= e;
     // End the nodes' stdin: their import fails on the truncated archive instead of waiting.
+    batched.unpipe();
     for (const b of branches) b.end();
-  });
+  };
+  let source: Readable | undefined;
+  const piping = Promise.resolve(sourceOrPromise).then(
+    (s) => {
+      source = s;
+      s.on("error", failSource);
+      s.pipe(batched);
+      for (const b of branches) if (!b.writableEnded) batched.pipe(b);
+    },
+    (err: unknown) => failSource(err instanceof Error ? err : new Error(String(err))),
+  );
   await Promise.all(
-    nodes.map(async (node) => {
-      // One PassThrough per node: a node that fails early unpipes only itself.
-      const branch = new PassThrough({ highWaterMark: 1 << 20 });
-      branches.push(branch);
-      source.pipe(branch);
+    nodes.map(async (node, i) => {
+      const branch = branches[i]!;
       try {
         const r = await execInNode(docker, node, [NODE_MINICLUSTER, "image", "import", "-"], branch);
         if (r.code !== 0) results.set(node, { error: lastLine(r), ms: Date.now() - t0 });
@@ -117,13 +176,16 @@ async function importInto(docker: Docker, nodes: string[], source: Readable): Pr
       } catch (err) {
         results.set(node, { error: (err as Error).message, ms: Date.now() - t0 });
       } finally {
-        source.unpipe(branch);
+        batched.unpipe(branch);
         branch.resume();
       }
     }),
   );
-  source.destroy();
-  if (sourceError) for (const [node, r] of results) if (!r.error) results.set(node, { ...r, error: `reading the images: ${sourceError.message}` });
+  await piping;
+  source?.destroy();
+  batched.destroy();
+  // The nodes saw a truncated archive; the reason is the source's.
+  if (sourceError) for (const [node, r] of results) results.set(node, { ...r, error: `reading the images: ${sourceError.message}` });
   return results;
 }
 
@@ -165,9 +227,9 @@ export async function loadDockerImages(docker: Docker, opts: LoadDockerImagesOpt
     wanted.push({ arg, ref, familiar: familiarImageRef(ref), id: "" });
   }
   if (wanted.length === 0) throw new LoadError("name at least one image");
-  const nodes = await targetNodes(docker, opts.cluster, opts.nodes);
-  await Promise.all(
-    wanted.map(async (w) => {
+  const [nodes] = await Promise.all([
+    targetNodes(docker, opts.cluster, opts.nodes),
+    ...wanted.map(async (w) => {
       try {
         w.id = (await docker.getImage(w.familiar).inspect()).Id;
       } catch (err) {
@@ -175,7 +237,7 @@ export async function loadDockerImages(docker: Docker, opts: LoadDockerImagesOpt
         throw new Error(`inspecting image ${w.arg}`, { cause: err });
       }
     }),
-  );
+  ]);
   const t0 = Date.now();
   const results = new Map<string, NodeLoadResult>();
   // What each node lacks.
@@ -184,7 +246,7 @@ export async function loadDockerImages(docker: Docker, opts: LoadDockerImagesOpt
     nodes.map(async (n) => {
       let have: NodeImage[];
       try {
-        have = await listNodeImages(docker, n.name);
+        have = await nodeImages(docker, n.name);
       } catch (err) {
         results.set(n.name, { node: n.name, loaded: [], present: [], ms: Date.now() - t0, error: (err as Error).message });
         return;
@@ -203,8 +265,7 @@ export async function loadDockerImages(docker: Docker, opts: LoadDockerImagesOpt
     [...groups.values()].map(async (g) => {
       // GET /images/get?names=...: one `docker save` of several images (missing from @types/dockerode).
       const getImages = (docker as unknown as { getImages(o: { names: string[] }): Promise<Readable> }).getImages.bind(docker);
-      const source = await getImages({ names: g.refs.map((r) => r.familiar) });
-      const imported = await importInto(docker, g.nodes, source);
+      const imported = await importInto(docker, g.nodes, getImages({ names: g.refs.map((r) => r.familiar) }));
       for (const [node, r] of imported) {
         const res = results.get(node)!;
         res.ms = Date.now() - t0;

@@ -6,10 +6,9 @@
 
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { startControlPlane, type ControlPlane } from "../controlplane/index.js";
+import type { ControlPlane } from "../controlplane/index.js";
 import type { NodeLifecycleOptions } from "../controlplane/controllers/node-lifecycle/controller.js";
 import { writeFileAtomic } from "../controlplane/pki/files.js";
-import { sqliteNativeBinding } from "../controlplane/store/sqlite/native-binding.js";
 import { collectHostInfo, type HostInfo } from "../kubelet/host-info.js";
 import { startKubelet, type Kubelet, type KubeletOptions } from "../kubelet/kubelet.js";
 import { parseNodeConfig, type NodeConfig } from "./config.js";
@@ -77,6 +76,11 @@ export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
     let server = config.apiServer;
     if (config.role === "control-plane") {
       await adoptServerPki(paths);
+      // Loaded only here: a worker's process (a kubelet) never holds the control plane's code.
+      const [{ startControlPlane }, { sqliteNativeBinding }] = await Promise.all([
+        import("../controlplane/index.js"),
+        import("../controlplane/store/sqlite/native-binding.js"),
+      ]);
       cp = await startControlPlane({
         dataDir: paths.serverDir,
         port: opts.apiPort ?? API_PORT,

@@ -2,12 +2,12 @@ import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Readable, PassThrough } from "node:stream";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { extract } from "tar-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tarOf } from "./fixtures.js";
-import { extractLayer, isGzip, looksLikeTar, peek, rewriteLayer, whiteoutAction } from "./layer.js";
+import { applyWhiteouts, extractLayer, isGzip, looksLikeTar, peek, scanLayer, whiteoutAction } from "./layer.js";
 
 describe("whiteoutAction", () => {
   it.each([
@@ -65,38 +65,45 @@ async function entriesOf(tar: Buffer): Promise<Array<{ name: string; type: strin
   return out;
 }
 
-describe("rewriteLayer", () => {
-  it("turns whiteouts into 0:0 devices and opaque markers into an xattr on the directory", async () => {
+async function scanOf(tar: Buffer, chunk = 700) {
+  const { sink, result } = scanLayer();
+  for (let i = 0; i < tar.length; i += chunk) sink.write(tar.subarray(i, i + chunk));
+  sink.end();
+  return result;
+}
+
+describe("scanLayer", () => {
+  it("notes whiteouts, opaque markers, AUFS entries and the content size, in chunks of any size", async () => {
     const layer = await tarOf([
       { name: "app/", type: "directory", mode: 0o750, uid: 7 },
       { name: "app/data/", type: "directory" },
       { name: "app/data/.wh..wh..opq", body: "" },
       { name: "app/data/new.txt", body: "new" },
-      { name: "etc/.wh.removed.txt", body: "" },
+      { name: "./etc/.wh.removed.txt", body: "" },
       { name: "x/.wh..wh.aufs", body: "" },
       { name: "bin/sh", type: "symlink", linkname: "busybox" },
+      { name: `${"long/".repeat(30)}.wh.gone`, body: "" },
+      { name: ".wh..wh..opq", body: "" },
+      { name: "big", body: Buffer.alloc(5000, 1) },
     ]);
-    const out = new PassThrough();
-    const collected = (async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of out) chunks.push(c as Buffer);
-      return Buffer.concat(chunks);
-    })();
-    const size = await rewriteLayer(Readable.from([layer]), out);
-    const entries = await entriesOf(await collected);
-    expect(size).toBe(3);
-    expect(entries.map((e) => [e.name, e.type])).toEqual([
-      ["app/", "directory"],
-      ["app/data/", "directory"],
-      ["app/data/new.txt", "file"],
-      ["etc/removed.txt", "character-device"],
-      ["bin/sh", "symlink"],
-      ["app/data/", "directory"],
-    ]);
-    const dev = entries.find((e) => e.name === "etc/removed.txt")!;
-    expect([dev.devmajor, dev.devminor]).toEqual([0, 0]);
-    expect(entries.at(-1)!.pax).toMatchObject({ "SCHILY.xattr.trusted.overlay.opaque": "y" });
-    expect(entries.find((e) => e.name === "app/data/new.txt")!.body).toBe("new");
+    for (const chunk of [1, 511, 700, 1 << 20]) {
+      expect(await scanOf(layer, chunk)).toEqual({
+        whiteouts: [
+          { entry: "etc/.wh.removed.txt", target: "etc/removed.txt" },
+          { entry: `${"long/".repeat(30)}.wh.gone`, target: `${"long/".repeat(30)}gone` },
+        ],
+        opaque: [
+          { entry: "app/data/.wh..wh..opq", dir: "app/data" },
+          { entry: ".wh..wh..opq", dir: "" },
+        ],
+        drops: ["x/.wh..wh.aufs"],
+        size: 5003,
+      });
+    }
+  });
+
+  it("fails on what is not a tar stream", async () => {
+    await expect(scanOf(Buffer.alloc(1024, 7))).rejects.toThrow();
   });
 });
 
@@ -146,6 +153,42 @@ describe.skipIf(!asRoot)("extractLayer (as root, GNU tar)", () => {
     const entries = await entriesOf(listed);
     expect(entries.find((e) => e.name === "app/data/")?.pax).toMatchObject({ "SCHILY.xattr.trusted.overlay.opaque": "y" });
     expect(entries.find((e) => e.name === "app/")?.pax?.["SCHILY.xattr.trusted.overlay.opaque"]).toBeUndefined();
+  });
+
+  it("keeps a file the layer holds beside its own whiteout, converts whiteouts under long names, removes AUFS entries", async () => {
+    const long = "deep/".repeat(30);
+    const layer = await tarOf([
+      { name: "etc/", type: "directory" },
+      { name: "etc/.wh.same", body: "" },
+      { name: "etc/same", body: "kept" },
+      { name: `${long}.wh.gone`, body: "" },
+      { name: ".wh..wh.plnk/", type: "directory" },
+      { name: ".wh..wh.plnk/1", body: "aufs" },
+      { name: ".wh..wh..opq", body: "" },
+      { name: "x/.wh..wh.aufs", body: "" },
+    ]);
+    const r = await extractLayer(Readable.from([layer]), dir);
+    expect(r.size).toBe(8);
+    expect(await fs.readFile(path.join(dir, "etc/same"), "utf8")).toBe("kept");
+    await expect(fs.lstat(path.join(dir, "etc/.wh.same"))).rejects.toThrow(/ENOENT/);
+    expect((await fs.lstat(path.join(dir, long, "gone"))).isCharacterDevice()).toBe(true);
+    await expect(fs.lstat(path.join(dir, long, ".wh.gone"))).rejects.toThrow(/ENOENT/);
+    expect(await fs.readdir(path.join(dir, "x"))).toEqual([]);
+    expect(await fs.readFile(path.join(dir, ".wh..wh.plnk/1"), "utf8")).toBe("aufs");
+    await expect(fs.lstat(path.join(dir, ".wh..wh..opq"))).rejects.toThrow(/ENOENT/);
+    const listed = execFileSync("tar", ["--xattrs", "--xattrs-include=trusted.*", "-cf", "-", "-C", dir, "--no-recursion", "."]);
+    expect((await entriesOf(listed))[0]?.pax).toMatchObject({ "SCHILY.xattr.trusted.overlay.opaque": "y" });
+  });
+
+  it("does not follow a symbolic link out of the layer when converting whiteouts", async () => {
+    const outside = path.join(dir, "outside");
+    const dest = path.join(dir, "layer");
+    await fs.mkdir(outside);
+    await fs.mkdir(dest);
+    await fs.writeFile(path.join(outside, ".wh.victim"), "");
+    await fs.symlink(outside, path.join(dest, "lnk"));
+    await applyWhiteouts(dest, { whiteouts: [{ entry: "lnk/.wh.victim", target: "lnk/victim" }, { entry: "../outside/.wh.victim", target: "../outside/victim" }], opaque: [], drops: [], size: 0 });
+    expect(await fs.readdir(outside)).toEqual([".wh.victim"]);
   });
 
   it("hashes the uncompressed tar of a gzipped layer", async () => {

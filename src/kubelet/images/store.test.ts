@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { legacyArchive, ociArchive, sha256, tarOf } from "./fixtures.js";
-import { ImageStore, NotAnArchiveError } from "./store.js";
+import { ImageStore, NotAnArchiveError, RECORDS_FILE, summarizeRecords } from "./store.js";
 
 const asRoot = process.getuid?.() === 0;
 
@@ -33,17 +33,18 @@ describe.skipIf(!asRoot)("ImageStore (as root, GNU tar)", () => {
 
   beforeEach(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), "mc-images-"));
-    // A tar that counts its runs, to see which layers were extracted.
+    // A tar that notes the directory of each run (`-x -f - -C DIR ...`), to see which layers were
+    // extracted (a layer with whiteouts has a second run into the same directory).
     tarCalls = path.join(root, "tar-calls");
     const wrapper = path.join(root, "tar.sh");
-    await fs.writeFile(wrapper, `#!/bin/sh\necho x >> ${tarCalls}\nexec tar "$@"\n`, { mode: 0o755 });
+    await fs.writeFile(wrapper, `#!/bin/sh\necho "$5" >> ${tarCalls}\nexec tar "$@"\n`, { mode: 0o755 });
     store = new ImageStore({ root: path.join(root, "store"), tar: wrapper });
   });
   afterEach(async () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  const extractions = async () => (await fs.readFile(tarCalls, "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+  const extractions = async () => new Set((await fs.readFile(tarCalls, "utf8").catch(() => "")).split("\n").filter(Boolean)).size;
 
   it("imports a legacy archive: record, layers lowest first, overlay whiteouts", async () => {
     const [rec, ...rest] = await store.importArchive(Readable.from([await legacyArchive([{ tags: ["app:1"], layers: [base, top], config }])]));
@@ -123,6 +124,12 @@ describe.skipIf(!asRoot)("ImageStore (as root, GNU tar)", () => {
     expect((await store.list()).map((i) => i.repoTags[0]).sort()).toEqual(["app:1", "app:2", "app:3", "app:4"].map((t) => `docker.io/library/${t}`));
   });
 
+  it("its records file, read without the store, says which images it has", async () => {
+    const [rec] = await store.importArchive(Readable.from([await legacyArchive([{ tags: ["app:1"], layers: [base], config }])]));
+    const text = await fs.readFile(path.join(store.root, RECORDS_FILE), "utf8");
+    expect(summarizeRecords(text)).toEqual([{ id: rec!.id, repoTags: ["docker.io/library/app:1"], size: rec!.size }]);
+  });
+
   it("rejects what is not a docker save archive, and lying archives", async () => {
     await expect(store.importArchive(Readable.from([Buffer.from("root:x:0:0::/root:/bin/sh\n".repeat(30))]))).rejects.toThrow(NotAnArchiveError);
     await expect(store.importArchive(Readable.from([]))).rejects.toThrow(/empty/);
@@ -137,5 +144,17 @@ describe.skipIf(!asRoot)("ImageStore (as root, GNU tar)", () => {
     ]);
     await expect(store.importArchive(Readable.from([lying]))).rejects.toThrow(/diff ID/);
     expect(await store.list()).toEqual([]);
+  });
+});
+
+describe("summarizeRecords", () => {
+  it("gives id, tags and size of each image, or undefined for another format", () => {
+    const doc = { version: 1, images: [{ id: "sha256:aa", repoTags: ["docker.io/library/a:1"], size: 3, config: {}, diffIds: [], loadedAt: "" }] };
+    expect(summarizeRecords(JSON.stringify(doc))).toEqual([{ id: "sha256:aa", repoTags: ["docker.io/library/a:1"], size: 3 }]);
+    expect(summarizeRecords(JSON.stringify({ version: 1, images: [] }))).toEqual([]);
+    expect(summarizeRecords(JSON.stringify({ ...doc, version: 2 }))).toBeUndefined();
+    expect(summarizeRecords(JSON.stringify({ version: 1, images: [{ repoTags: [] }] }))).toBeUndefined();
+    expect(summarizeRecords("{not json")).toBeUndefined();
+    expect(summarizeRecords("null")).toBeUndefined();
   });
 });

@@ -50,6 +50,38 @@ interface StoreFile {
   images: StoredImage[];
 }
 
+/** The file of image records, in the store's root. */
+export const RECORDS_FILE = "images.json";
+
+/** Who has which image, as a reader outside the node (the host's `load`) needs it. */
+export interface StoredImageSummary {
+  id: string;
+  repoTags: string[];
+  size: number;
+}
+
+/**
+ * The images a store's records file lists, read without the store (the host reads a node's file
+ * through the Docker archive API instead of running a process in the node); undefined when the
+ * file is not in this version's format.
+ */
+export function summarizeRecords(text: string): StoredImageSummary[] | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const file = doc as Partial<StoreFile> | null;
+  if (!file || file.version !== 1 || !Array.isArray(file.images)) return undefined;
+  const out: StoredImageSummary[] = [];
+  for (const i of file.images as Array<Partial<StoredImage>>) {
+    if (typeof i?.id !== "string" || !Array.isArray(i.repoTags)) return undefined;
+    out.push({ id: i.id, repoTags: i.repoTags.filter((t) => typeof t === "string"), size: typeof i.size === "number" ? i.size : 0 });
+  }
+  return out;
+}
+
 export class NotAnArchiveError extends Error {
   override readonly name = "NotAnArchiveError";
 }
@@ -91,7 +123,7 @@ export class ImageStore {
   }
 
   private get recordsPath(): string {
-    return path.join(this.root, "images.json");
+    return path.join(this.root, RECORDS_FILE);
   }
 
   layerDir(diffId: string): string {
