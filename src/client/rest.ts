@@ -1,16 +1,20 @@
 // A small typed REST client for the components that talk to the API server (kubelet, scheduler,
-// controllers running outside the API server process): one undici Agent per client, so requests
-// reuse a pool of keep-alive TLS connections, with the cluster CA and a client certificate.
+// controllers running outside the API server process): one keep-alive node:https Agent per client,
+// so requests reuse a pool of TLS connections, with the cluster CA and a client certificate.
+// (Node's own http client rather than undici: a worker's process is a kubelet whose memory is
+// counted, and loading undici alone costs it ~20 MB.)
 //
 // Every non-watch request has a deadline (30 s unless told). A response with an error status
 // throws an ApiError (the server's Status); a failure below HTTP throws a TransportError naming the
 // request. Watches are async iterators of events: an ERROR event or a 410 throws (WatchExpiredError
 // for 410: the caller must relist), the end of the stream (the server's timeout) ends the loop.
 
-import { Agent } from "undici";
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
+import type { Socket } from "node:net";
 import type { Status } from "../api/errors.js";
 import { apiErrorFromResponse, apiErrorFromWatchEvent } from "./api-error.js";
-import { credentialsFromKubeconfigFile, type Credentials } from "./credentials.js";
+import type { Credentials } from "./credentials.js";
 import { LineSplitter } from "./ndjson.js";
 import { queryString, resourcePath, type ResourceRef } from "./paths.js";
 
@@ -123,7 +127,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** A request that never got an HTTP answer: connection refused, TLS failure, timeout, reset. */
 export class TransportError extends Error {
   override readonly name = "TransportError";
-  /** The underlying error's code when it has one (ECONNREFUSED, ENOTFOUND, UND_ERR_CONNECT_TIMEOUT ...). */
+  /** The underlying error's code when it has one (ECONNREFUSED, ENOTFOUND, ECONNRESET, ETIMEDOUT ...). */
   readonly code: string | undefined;
   constructor(request: string, cause: unknown) {
     const c = cause as { code?: unknown; message?: unknown; name?: unknown } | undefined;
@@ -141,73 +145,138 @@ interface SendOptions extends RequestOptions {
   stream?: boolean;
 }
 
+/** A response whose body is still to be read; `done` must be called once it has been (or is abandoned). */
+interface Sent {
+  res: IncomingMessage;
+  /** The signal that ends the request (the caller's and the deadline); aborting it destroys the response. */
+  signal: AbortSignal;
+  done(): void;
+}
+
+const connectTimeoutError = (ms: number) => Object.assign(new Error(`connecting timed out after ${ms} ms`), { code: "ETIMEDOUT" });
+
 export class RestClient {
   readonly server: string;
   private readonly origin: string;
   private readonly basePath: string;
-  private readonly agent: Agent;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly transport: typeof http | typeof https;
+  private readonly agent: http.Agent;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
 
   constructor(opts: RestClientOptions) {
     const url = new URL(opts.server);
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`server ${JSON.stringify(opts.server)} is not an http(s) URL`);
+    const tls = url.protocol === "https:";
     this.server = opts.server;
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, "");
+    this.host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    this.port = url.port ? Number(url.port) : tls ? 443 : 80;
+    this.transport = tls ? https : http;
     this.userAgent = opts.userAgent ?? "minicluster";
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.agent = new Agent({
-      connect: {
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    const agentOptions: https.AgentOptions = {
+      keepAlive: true,
+      // An idle pooled connection is closed after 30 s (sooner when the server's Keep-Alive header
+      // says it closes them sooner). Deadlines are per request; watches may sit idle for minutes.
+      timeout: 30_000,
+      ...(opts.maxConnections ? { maxSockets: opts.maxConnections } : {}),
+    };
+    if (tls) {
+      Object.assign(agentOptions, {
         ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
         ...(opts.cert !== undefined ? { cert: opts.cert } : {}),
         ...(opts.key !== undefined ? { key: opts.key } : {}),
         ...(opts.tlsServerName ? { servername: opts.tlsServerName } : {}),
         rejectUnauthorized: !opts.insecureSkipTLSVerify,
-        timeout: opts.connectTimeoutMs ?? 10_000,
-      },
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      // Deadlines are per request (AbortSignal); watches must be able to sit idle.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      ...(opts.maxConnections ? { connections: opts.maxConnections } : {}),
-    });
+      });
+    }
+    this.agent = tls ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
   static async fromKubeconfig(file: string, opts: Omit<RestClientOptions, keyof Credentials> & { context?: string } = {}): Promise<RestClient> {
     const { context, ...rest } = opts;
+    // Loaded on demand: in-cluster components (the kubelet) never read a kubeconfig, and the YAML parser is not small.
+    const { credentialsFromKubeconfigFile } = await import("./credentials.js");
     return new RestClient({ ...(await credentialsFromKubeconfigFile(file, context)), ...rest });
   }
 
   /** Closes the connection pool; open watches end. */
   async close(): Promise<void> {
-    await this.agent.destroy();
+    this.agent.destroy();
   }
 
   // ---- raw requests
 
   /** Sends a request and returns the parsed JSON body; an error status throws ApiError. */
   async request<T>(method: string, path: string, opts: SendOptions = {}): Promise<T> {
-    const res = await this.send(method, path, opts);
-    const text = await res.body.text();
-    if (res.statusCode >= 400) throw apiErrorFromResponse(res.statusCode, text, `${method} ${path}`);
+    const sent = await this.send(method, path, opts);
+    let text: string;
+    try {
+      text = await readText(sent.res);
+    } catch (err) {
+      throw this.failure(method, path, opts, sent.signal, err);
+    } finally {
+      sent.done();
+    }
+    const status = sent.res.statusCode ?? 0;
+    if (status >= 400) throw apiErrorFromResponse(status, text, `${method} ${path}`);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  private async send(method: string, path: string, opts: SendOptions) {
+  /** The error to throw for a request that failed below HTTP: the caller's own abort as is, else a TransportError. */
+  private failure(method: string, path: string, opts: SendOptions, signal: AbortSignal, err: unknown): unknown {
+    if (opts.signal?.aborted) return err;
+    // A deadline destroys the request with the signal's reason (a TimeoutError).
+    return new TransportError(`${method} ${this.origin}${this.basePath}${path}`, signal.aborted ? signal.reason : err);
+  }
+
+  /** Sends a request; resolves with the response once its head has arrived. */
+  private send(method: string, path: string, opts: SendOptions): Promise<Sent> {
     const signals: AbortSignal[] = [];
     if (opts.signal) signals.push(opts.signal);
     if (!opts.stream) signals.push(AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs));
-    const signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent };
-    if (opts.body !== undefined) headers["content-type"] = opts.contentType ?? "application/json";
-    try {
-      return await this.agent.request({ origin: this.origin, path: this.basePath + path, method: method as "GET", headers, body: opts.body, signal });
-    } catch (err) {
-      if (opts.signal?.aborted) throw err;
-      throw new TransportError(`${method} ${this.origin}${this.basePath}${path}`, err);
+    const signal = signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    const headers: Record<string, string | number> = { accept: "application/json", "user-agent": this.userAgent };
+    if (opts.body !== undefined) {
+      headers["content-type"] = opts.contentType ?? "application/json";
+      headers["content-length"] = Buffer.byteLength(opts.body);
     }
+    return new Promise<Sent>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(this.failure(method, path, opts, signal, signal.reason));
+        return;
+      }
+      const req = this.transport.request({ agent: this.agent, host: this.host, port: this.port, method, path: this.basePath + path, headers });
+      let connectTimer: NodeJS.Timeout | undefined;
+      const onAbort = () => req.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      const done = () => {
+        clearTimeout(connectTimer);
+        signal.removeEventListener("abort", onAbort);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      req.once("socket", (socket: Socket) => {
+        if (!socket.connecting) return; // a pooled connection
+        connectTimer = setTimeout(() => req.destroy(connectTimeoutError(this.connectTimeoutMs)), this.connectTimeoutMs);
+        socket.once(this.transport === https ? "secureConnect" : "connect", () => clearTimeout(connectTimer));
+      });
+      req.once("response", (res) => {
+        clearTimeout(connectTimer);
+        // Watches sit idle: the pool's idle timeout applies only once the connection is free again.
+        if (opts.stream) res.socket?.setTimeout(0);
+        resolve({ res, signal, done });
+      });
+      req.on("error", (err) => {
+        done();
+        reject(this.failure(method, path, opts, signal, err));
+      });
+      req.end(opts.body);
+    });
   }
 
   // ---- typed verbs
@@ -294,14 +363,27 @@ export class RestClient {
     });
     const path = resourcePath(r, { namespace: opts.namespace }) + q;
     const context = `watching ${r.plural}`;
-    let res;
+    let sent: Sent;
     try {
-      res = await this.send("GET", path, { signal: opts.signal, stream: true });
+      sent = await this.send("GET", path, { signal: opts.signal, stream: true });
     } catch (err) {
       if (opts.signal?.aborted) return;
       throw err;
     }
-    if (res.statusCode >= 400) throw apiErrorFromResponse(res.statusCode, await res.body.text(), context);
+    const { res } = sent;
+    const status = res.statusCode ?? 0;
+    if (status >= 400) {
+      let text: string;
+      try {
+        text = await readText(res);
+      } catch (err) {
+        if (opts.signal?.aborted) return;
+        throw new TransportError(`${context} (${this.origin})`, err);
+      } finally {
+        sent.done();
+      }
+      throw apiErrorFromResponse(status, text, context);
+    }
     const splitter = new LineSplitter();
     const decode = (line: string): WatchEvent<T> => {
       let ev: { type?: string; object?: unknown };
@@ -316,7 +398,7 @@ export class RestClient {
       }
       return { type: ev.type, object: ev.object as T };
     };
-    const chunks = res.body[Symbol.asyncIterator]();
+    const chunks = res[Symbol.asyncIterator]();
     try {
       while (true) {
         let next: IteratorResult<Buffer>;
@@ -332,11 +414,26 @@ export class RestClient {
       for (const line of splitter.end()) yield decode(line);
     } finally {
       // The consumer may stop early (break): release the connection.
-      res.body.destroy();
+      sent.done();
+      res.destroy();
     }
   }
 }
 
 function writeQuery(opts: WriteOptions): string {
   return queryString({ dryRun: opts.dryRun ? "All" : undefined, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation });
+}
+
+/** The whole body as UTF-8 text; rejects if the connection breaks before its end. */
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    res.on("error", reject);
+    res.once("aborted", () => reject(Object.assign(new Error("the connection closed before the response ended"), { code: "ECONNRESET" })));
+    res.once("close", () => {
+      if (!res.complete) reject(Object.assign(new Error("the connection closed before the response ended"), { code: "ECONNRESET" }));
+    });
+  });
 }

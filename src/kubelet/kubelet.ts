@@ -7,7 +7,7 @@
 
 import type { Lease } from "kubernetes-types/coordination/v1.js";
 import type { Node } from "kubernetes-types/core/v1.js";
-import { SERVER_VERSION } from "../controlplane/apiserver/server.js";
+import { SERVER_VERSION } from "../controlplane/apiserver/version.js";
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from "../client/api-error.js";
 import type { ResourceRef } from "../client/paths.js";
 import { RestClient, TransportError, type RestClientOptions } from "../client/rest.js";

@@ -48,6 +48,7 @@ describe("recipe", () => {
     expect(nodeDockerfile("minicluster/node-base:abc", "0123456789ab").split("\n")).toEqual([
       "FROM minicluster/node-base:abc",
       "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072:glibc.malloc.mmap_threshold=131072",
       "COPY minicluster /usr/local/bin/minicluster",
       "LABEL io.minicluster.image=node io.minicluster.recipe-hash=0123456789ab",
       "STOPSIGNAL SIGTERM",

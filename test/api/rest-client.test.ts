@@ -1,6 +1,7 @@
 // The REST client (src/client/rest.ts) against the in-process control plane: every verb, the
 // error mapping, watches (events, early stop, 410), and transport failures.
 
+import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigMap, Node } from "kubernetes-types/core/v1.js";
@@ -209,6 +210,70 @@ describe("RestClient", () => {
       await slow.close();
       for (const s of sockets) s.destroy();
       silent.close();
+    }
+  });
+  it("a server that accepts but never completes the TLS handshake is a connect timeout", async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    const stuck = new RestClient({ server: `https://127.0.0.1:${port}`, ca: c.cp.pki.ca.cert, connectTimeoutMs: 100, timeoutMs: 30_000 });
+    try {
+      const err = await stuck.get(NODES, "x").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe("ETIMEDOUT");
+      expect((err as Error).message).toMatch(/connecting timed out/);
+    } finally {
+      await stuck.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it("the deadline covers the body: a response that stalls after its head is a TransportError", async () => {
+    const srv = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"kind":');
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+    const slow = new RestClient({ server: `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`, timeoutMs: 200 });
+    try {
+      const err = await slow.get(NODES, "x").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe("ETIMEDOUT");
+    } finally {
+      await slow.close();
+      srv.closeAllConnections();
+      srv.close();
+    }
+  });
+
+  it("sequential requests reuse one keep-alive connection; a watch's body arrives in pieces", async () => {
+    let connections = 0;
+    const srv = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      if (!req.url?.includes("watch=true")) return void res.end(JSON.stringify({ kind: "Node", metadata: { name: "n" } }));
+      // One event split inside a multi-byte character, then a second one, then the end.
+      const line = Buffer.from(`${JSON.stringify({ type: "ADDED", object: { metadata: { name: "é" } } })}\n`);
+      const cut = line.indexOf(0xa9);
+      res.write(line.subarray(0, cut));
+      setTimeout(() => {
+        res.write(line.subarray(cut));
+        res.end(`${JSON.stringify({ type: "DELETED", object: { metadata: { name: "b" } } })}\n`);
+      }, 20);
+    });
+    srv.on("connection", () => connections++);
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+    const local = new RestClient({ server: `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}` });
+    try {
+      for (let i = 0; i < 5; i++) expect((await local.get(NODES, "n")).metadata?.name).toBe("n");
+      expect(connections).toBe(1);
+      const events: string[] = [];
+      for await (const ev of local.watch(NODES)) events.push(`${ev.type} ${ev.object.metadata?.name}`);
+      expect(events).toEqual(["ADDED é", "DELETED b"]);
+    } finally {
+      await local.close();
+      srv.close();
     }
   });
 });

@@ -19,17 +19,9 @@ import type { Caller } from "./rest.js";
 import { createOpenApiServer, type OpenApiServer } from "./openapi.js";
 import { handleStreamingUpgrade } from "./pod-streaming.js";
 
-export const SERVER_VERSION = {
-  major: "1",
-  minor: "32",
-  gitVersion: "v1.32.0-minicluster",
-  gitCommit: "0000000000000000000000000000000000000000",
-  gitTreeState: "clean",
-  buildDate: "2026-11-25T00:00:00Z",
-  goVersion: "go1.23.0",
-  compiler: "gc",
-  platform: `linux/${process.arch === "x64" ? "amd64" : process.arch}`,
-};
+import { SERVER_VERSION } from "./version.js";
+
+export { SERVER_VERSION };
 
 /** Paths anyone may read, as Kubernetes' system:public-info-viewer role allows. */
 const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version"]);

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { WebSocketServer, createWebSocketStream, type WebSocket } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
 import { userFromPeerCertificate } from "../../controlplane/pki/authn.js";
 import {
   PORTFORWARD_PROTOCOL,
@@ -137,9 +137,25 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
     }
   };
 
-  // One WebSocket server per kind of subprotocol set; both only complete handshakes we route.
-  const remoteWss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => negotiate([...offered], WS_PROTOCOLS) ?? false });
-  const tunnelWss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(PORTFORWARD_TUNNEL_PROTOCOL) ? PORTFORWARD_TUNNEL_PROTOCOL : false) });
+  // One WebSocket server per kind of subprotocol set; both only complete handshakes we route. The
+  // `ws` module is loaded on the first WebSocket upgrade, not at start: most kubelets never see one,
+  // and a worker's memory is counted (an upgraded socket buffers what arrives meanwhile).
+  let webSockets: Promise<WebSocketServers> | undefined;
+  let loaded: WebSocketServers | undefined;
+  const withWebSockets = (socket: Duplex, use: (w: WebSocketServers) => void) => {
+    webSockets ??= import("ws").then((ws) => {
+      loaded = {
+        createWebSocketStream: ws.createWebSocketStream,
+        remote: new ws.WebSocketServer({ noServer: true, handleProtocols: (offered) => negotiate([...offered], WS_PROTOCOLS) ?? false }),
+        tunnel: new ws.WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(PORTFORWARD_TUNNEL_PROTOCOL) ? PORTFORWARD_TUNNEL_PROTOCOL : false) }),
+      };
+      return loaded;
+    });
+    webSockets.then(use).catch((err: unknown) => {
+      log(`kubelet API WebSocket upgrade: ${err instanceof Error ? err.message : String(err)}`);
+      rejectUpgradeWith(socket, err);
+    });
+  };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
@@ -165,12 +181,14 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
         if (!splitHeader(req.headers["sec-websocket-protocol"]).includes(PORTFORWARD_TUNNEL_PROTOCOL)) {
           throw new HttpError(400, `port-forward over WebSocket needs the subprotocol ${PORTFORWARD_TUNNEL_PROTOCOL}`);
         }
-        tunnelWss.handleUpgrade(req, socket, head, (ws) => {
-          const stream = createWebSocketStream(ws);
-          stream.on("error", () => ws.terminate());
-          const session = new SpdySession(stream, { server: true, log });
-          servePortForward(session, dialer, describe, log);
-        });
+        withWebSockets(socket, (w) =>
+          w.tunnel.handleUpgrade(req, socket, head, (ws) => {
+            const stream = w.createWebSocketStream(ws);
+            stream.on("error", () => ws.terminate());
+            const session = new SpdySession(stream, { server: true, log });
+            servePortForward(session, dialer, describe, log);
+          }),
+        );
         return;
       }
 
@@ -193,9 +211,11 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
         SpdyRemoteCommand.accept(up.session, up.protocol, options).then(run, (err: Error) => log(`${r.kind} ${r.ns}/${r.pod}: ${err.message}`));
         return;
       }
-      remoteWss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        run(new WebSocketRemoteCommand(ws, ws.protocol, options as StreamOptions));
-      });
+      withWebSockets(socket, (w) =>
+        w.remote.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          run(new WebSocketRemoteCommand(ws, ws.protocol, options as StreamOptions));
+        }),
+      );
     } catch (err) {
       if (!(err instanceof HttpError)) log(`kubelet API upgrade ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
       rejectUpgradeWith(socket, err);
@@ -224,12 +244,18 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
     url: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const ws of [...remoteWss.clients, ...tunnelWss.clients]) ws.terminate();
+        for (const ws of loaded ? [...loaded.remote.clients, ...loaded.tunnel.clients] : []) ws.terminate();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const s of sockets) s.destroy();
       }),
   };
+}
+
+interface WebSocketServers {
+  createWebSocketStream: typeof import("ws").createWebSocketStream;
+  remote: WebSocketServer;
+  tunnel: WebSocketServer;
 }
 
 function splitHeader(v: string | string[] | undefined): string[] {
