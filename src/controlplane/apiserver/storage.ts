@@ -27,26 +27,35 @@ export function decodeKv(kv: KeyValue): KubeObject {
 }
 
 const METADATA_OPEN = '"metadata":{';
-const jsonCache = new WeakMap<KeyValue, string>();
+// Results of this event-loop turn only: a watch event fanned out to many watchers (all served in
+// the turn that committed it) is spliced once, and nothing outlives the turn. (Caching per
+// KeyValue for as long as it lives would keep a second copy of every object ever read: the
+// store's KeyValues of the latest versions live as long as the objects do.)
+let turnCache: Map<KeyValue, string> | undefined;
 
 /**
  * The object's JSON with its resourceVersion, without parsing: stored values always begin with
  * apiVersion, kind and metadata (see encodeObject), so the first `"metadata":{` is the object's
- * own. Cached per KeyValue, so a watch event fanned out to many watchers is spliced once.
+ * own.
  */
 export function kvJson(kv: KeyValue): string {
-  let json = jsonCache.get(kv);
+  let json = turnCache?.get(kv);
   if (json !== undefined) return json;
-  const at = kv.value.indexOf(METADATA_OPEN);
-  if (at < 0) {
-    json = JSON.stringify(decodeKv(kv));
-  } else {
-    const cut = at + METADATA_OPEN.length;
-    const rv = `"resourceVersion":"${kv.modRevision}"`;
-    json = kv.value.slice(0, cut) + rv + (kv.value[cut] === "}" ? "" : ",") + kv.value.slice(cut);
+  json = spliceResourceVersion(kv);
+  if (!turnCache) {
+    turnCache = new Map();
+    setImmediate(() => (turnCache = undefined));
   }
-  jsonCache.set(kv, json);
+  turnCache.set(kv, json);
   return json;
+}
+
+function spliceResourceVersion(kv: KeyValue): string {
+  const at = kv.value.indexOf(METADATA_OPEN);
+  if (at < 0) return JSON.stringify(decodeKv(kv));
+  const cut = at + METADATA_OPEN.length;
+  const rv = `"resourceVersion":"${kv.modRevision}"`;
+  return kv.value.slice(0, cut) + rv + (kv.value[cut] === "}" ? "" : ",") + kv.value.slice(cut);
 }
 
 /** Serialises an object for storage: apiVersion, kind and metadata first, no resourceVersion. */

@@ -5,15 +5,22 @@
 import type { WatchEvent } from "./backend.js";
 
 export class EventLog {
-  private events: WatchEvent[] = [];
+  // Slots before `head` were dropped; they are cleared so the events can be collected at once.
+  private events: (WatchEvent | undefined)[] = [];
   private head = 0;
   private floorRev: number;
+  private bytes = 0;
 
   /**
    * @param floor the revision the log starts after (it can answer "events after r" for r >= floor)
    * @param capacity how many events to keep; older ones are dropped and the floor moves up
+   * @param maxBytes how many characters of values (see eventBytes) to keep, likewise
    */
-  constructor(floor: number, private readonly capacity = Number.POSITIVE_INFINITY) {
+  constructor(
+    floor: number,
+    private readonly capacity = Number.POSITIVE_INFINITY,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {
     this.floorRev = floor;
   }
 
@@ -26,14 +33,25 @@ export class EventLog {
     return this.events.length - this.head;
   }
 
+  /** Characters of values the log holds (an upper bound: values the store's cache shares count too). */
+  get valueBytes(): number {
+    return this.bytes;
+  }
+
   /** Appends events whose revisions continue the log without gaps. */
   append(events: readonly WatchEvent[]): void {
     for (const ev of events) {
       const want = this.floorRev + this.size + 1;
       if (ev.kv.modRevision !== want) throw new Error(`event log gap: got revision ${ev.kv.modRevision}, want ${want}`);
       this.events.push(ev);
+      this.bytes += eventBytes(ev);
     }
     if (this.size > this.capacity) this.dropThrough(this.floorRev + this.size - this.capacity);
+    if (this.bytes > this.maxBytes) {
+      let n = 0;
+      for (let excess = this.bytes - this.maxBytes; excess > 0; n++) excess -= eventBytes(this.events[this.head + n]!);
+      this.dropThrough(this.floorRev + n);
+    }
   }
 
   /**
@@ -44,7 +62,7 @@ export class EventLog {
     if (revision < this.floorRev) return undefined;
     const out: WatchEvent[] = [];
     for (let i = this.head + (revision - this.floorRev); i < this.events.length; i++) {
-      const ev = this.events[i];
+      const ev = this.events[i]!;
       if (ev.kv.key.startsWith(prefix)) out.push(ev);
     }
     return out;
@@ -54,6 +72,10 @@ export class EventLog {
   dropThrough(revision: number): void {
     const n = Math.min(revision - this.floorRev, this.size);
     if (n <= 0) return;
+    for (let i = this.head; i < this.head + n; i++) {
+      this.bytes -= eventBytes(this.events[i]!);
+      this.events[i] = undefined;
+    }
     this.head += n;
     this.floorRev += n;
     // Reclaim the dropped prefix once it dominates, so trimming stays amortised O(1).
@@ -62,4 +84,13 @@ export class EventLog {
       this.head = 0;
     }
   }
+}
+
+/**
+ * The characters of the values an event holds (≈ bytes: stored JSON is mostly ASCII, which V8
+ * keeps at one byte per character). A DELETE's prevKv shares its kv's value.
+ */
+function eventBytes(ev: WatchEvent): number {
+  const prev = ev.prevKv && ev.prevKv.value !== ev.kv.value ? ev.prevKv.value.length : 0;
+  return ev.kv.value.length + prev;
 }

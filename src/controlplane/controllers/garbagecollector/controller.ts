@@ -35,8 +35,10 @@ export class GarbageCollector {
   private readonly dependents = new Map<string, Node>();
   /** Owner uid → identities of its dependents. */
   private readonly byOwner = new Map<string, Set<string>>();
-  /** uid → identity of every live object (to tell whether an owner exists). */
-  private readonly live = new Map<string, string>();
+  /** uids of every live object (to tell, as events arrive, whether an owner exists). */
+  private readonly live = new Set<string>();
+  /** Objects being deleted with an orphan or foregroundDeletion finalizer: uid → identity. */
+  private readonly deleting = new Map<string, string>();
   private readonly byKind = new Map(RESOURCES.map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));
 
   constructor(private readonly registry: Registry, log: (m: string) => void = () => {}) {
@@ -53,11 +55,13 @@ export class GarbageCollector {
     const uid = meta.uid ?? "";
     this.unindex(id);
     if (ev.type === "DELETED") {
-      if (this.live.get(uid) === id) this.live.delete(uid);
+      this.live.delete(uid);
+      this.deleting.delete(uid);
+      this.deletingForeground.delete(uid);
       for (const dep of this.byOwner.get(uid) ?? []) this.queue.add(`dependent|${dep}`);
       return;
     }
-    this.live.set(uid, id);
+    this.live.add(uid);
     const owners = meta.ownerReferences ?? [];
     if (owners.length) {
       this.dependents.set(id, { resource: ev.resource, namespace: meta.namespace ?? "", name: meta.name ?? "", owners });
@@ -69,11 +73,14 @@ export class GarbageCollector {
       if (owners.some((o) => !this.live.has(o.uid) || this.isDeletingForeground(o.uid))) this.queue.add(`dependent|${id}`);
     }
     if (meta.deletionTimestamp && (meta.finalizers?.includes("orphan") || meta.finalizers?.includes("foregroundDeletion"))) {
+      this.deleting.set(uid, id);
       this.queue.add(`owner|${id}`);
+    } else {
+      this.deleting.delete(uid);
     }
-    // A dependent changed while its owner waits in foreground deletion: re-check the owner.
+    // A dependent changed while its owner waits for its dependents: re-check the owner.
     for (const o of owners) {
-      const ownerId = this.live.get(o.uid);
+      const ownerId = this.deleting.get(o.uid);
       if (ownerId) this.queue.add(`owner|${ownerId}`);
     }
   }

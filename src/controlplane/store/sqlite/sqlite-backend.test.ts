@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Backend, WatchEvent } from "../backend.js";
 import { runBackendConformance } from "../conformance.js";
+import type { EventLog } from "../event-log.js";
 import { keyAfter } from "../keys.js";
 import { SqliteBackend } from "./sqlite-backend.js";
 
@@ -42,6 +43,31 @@ describe("sqlite backend specifics", () => {
       "PUT@13",
     ]);
     expect(seen[9].prevKv).toEqual({ key: "/t/0", value: "0", createRevision: 2, modRevision: 2 });
+  });
+
+  it("bounds the in-memory tail by value bytes and replays older watches from the table", async () => {
+    const b = await start(new SqliteBackend({ path: newPath(), watchTailBytes: 1000 }));
+    const big = (i: number) => String(i).repeat(300);
+    let rev = (await b.create("/big/k", big(0))).revision;
+    for (let i = 1; i < 6; i++) {
+      const res = await b.update("/big/k", big(i), rev);
+      if (!res.ok) throw new Error("update failed");
+      rev = res.revision;
+    }
+    // 6 events of 300 + 300 characters: only the newest fits in 1000.
+    const tail = (b as unknown as { tail: EventLog }).tail;
+    expect([tail.size, tail.floor]).toEqual([1, 6]);
+    const seen: WatchEvent[] = [];
+    const ac = new AbortController();
+    b.watch("/big/", 1, (ev) => seen.push(...ev), ac.signal);
+    await b.update("/big/k", "last", rev);
+    ac.abort();
+    expect(seen.map((e) => `${e.isCreate ? "create" : "update"}@${e.kv.modRevision}`)).toEqual([
+      "create@2",
+      ...Array.from({ length: 5 }, (_, i) => `update@${i + 3}`),
+      "update@8",
+    ]);
+    expect(seen.map((e) => e.prevKv?.value)).toEqual([undefined, big(0), big(1), big(2), big(3), big(4), big(5)]);
   });
 
   it("lists the whole key space (empty prefix) at a past revision", async () => {

@@ -36,6 +36,11 @@ export interface SqliteBackendOptions {
   durability?: "full" | "normal";
   /** How many recent events to keep in memory for starting watches (default 10,000). */
   watchTail?: number;
+  /**
+   * At most this many characters of values in those events (default 8 Mi): updates of large
+   * objects would otherwise keep 10,000 old versions alive. Older watches replay from the log.
+   */
+  watchTailBytes?: number;
 }
 
 type WriteOp =
@@ -91,7 +96,7 @@ export class SqliteBackend implements Backend {
         keys.push(row.key);
       }
       this.keys = SortedKeySet.fromSorted(keys);
-      this.tail = new EventLog(this.revision, this.options.watchTail ?? 10_000);
+      this.tail = new EventLog(this.revision, this.options.watchTail ?? 10_000, this.options.watchTailBytes ?? 8 * 1024 * 1024);
     } catch (err) {
       db.close();
       throw new Error(`opening store database ${this.path}`, { cause: err });
