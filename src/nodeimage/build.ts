@@ -17,6 +17,7 @@ import { statusOf } from "../provision/docker/errors.js";
 import { hostDebianMirror, type DebianMirror } from "./mirror.js";
 import {
   LABEL_IMAGE,
+  NODE_IMAGE_REPO,
   LABEL_RECIPE_HASH,
   NODE_RECIPE,
   baseImageTag,
@@ -97,8 +98,31 @@ export async function ensureNodeImage(opts: EnsureNodeImageOptions): Promise<Ens
     if (want !== hashTag) await docker.getImage(hashTag).tag(splitImageRef(want));
     const info = await inspectImage(docker, want);
     progress(`node layer built in ${seconds(Date.now() - t0)}`);
+    const pruned = await pruneOldNodeImages(docker, hashTag);
+    if (pruned > 0) progress(`removed ${pruned} unused older node image${pruned === 1 ? "" : "s"}`);
     return result(true, baseBuilt, info?.Size ?? 0);
   });
+}
+
+/**
+ * Each build of the executable makes a new node image (~106 MB layer): remove the older ones
+ * that nothing uses — only images tagged solely `minicluster/node:<hash>` (a user's `--image`
+ * tag keeps an image), and never one a container was made from (the engine refuses those).
+ */
+export async function pruneOldNodeImages(docker: Docker, keep: string): Promise<number> {
+  const images = await docker.listImages({ filters: { label: [`${LABEL_IMAGE}=node`] } });
+  let removed = 0;
+  for (const img of images) {
+    const tags = img.RepoTags ?? [];
+    if (tags.length === 0 || tags.includes(keep) || !tags.every((t) => t.startsWith(`${NODE_IMAGE_REPO}:`))) continue;
+    try {
+      await docker.getImage(img.Id).remove();
+      removed++;
+    } catch (err) {
+      if (statusOf(err) !== 409 && statusOf(err) !== 404) throw err; // in use, or gone meanwhile
+    }
+  }
+  return removed;
 }
 
 /** The node image hash: base tag and Dockerfile, then the executable's bytes (streamed). */
