@@ -19,6 +19,7 @@ import { nodeRuntimeDeps } from "./pods/real-deps.js";
 import { startKubeletServer, type KubeletServer } from "./server/index.js";
 import { kubeletServingTls } from "./server/tls.js";
 import type { PodRuntimeDeps } from "./pods/deps.js";
+import { sleep } from "./sleep.js";
 
 export const NODES: ResourceRef = { group: "", version: "v1", plural: "nodes", namespaced: false };
 export const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", plural: "leases", namespaced: true };
@@ -334,17 +335,4 @@ class KubeletRunner {
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -9,6 +9,7 @@ import { isGone } from "../../client/api-error.js";
 import type { ResourceRef } from "../../client/paths.js";
 import type { RestClient } from "../../client/rest.js";
 import type { PodNetwork } from "./pod-network.js";
+import { sleep } from "../sleep.js";
 
 const NODES: ResourceRef = { group: "", version: "v1", plural: "nodes", namespaced: false };
 
@@ -164,17 +165,4 @@ function describe(err: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
   return parts.join(": ");
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
