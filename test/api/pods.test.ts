@@ -130,6 +130,29 @@ describe("pod lifecycle (fake runc)", () => {
     expect((await events("hello")).map((e) => e.reason)).toEqual(expect.arrayContaining(["Pulled", "Created", "Started"]));
   });
 
+  it("runs a tty container under a terminal: attach with stdin and resize, exit code, stdout log", async () => {
+    await create("tty", { restartPolicy: "Never", containers: [{ name: "c", image: "busybox", command: ["sh"], tty: true, stdin: true }] });
+    await until("tty", (x) => x.status?.phase === "Running");
+    const h = manager.container("default", "tty")!;
+    expect(h).toMatchObject({ tty: true, stdin: true, running: true });
+    const att = h.attach!();
+    expect(att.stdin).toBeDefined();
+    let out = "";
+    const exited = new Promise<number | undefined>((r) => att.output.once("exit", r));
+    att.output.on("data", (_s: string, b: Buffer) => (out += b.toString()));
+    await att.resize!({ width: 101, height: 33 });
+    att.stdin!.write("tty; stty size; echo hello-$((1+2)); exit 3\n");
+    expect(await exited).toBe(3);
+    expect(out).toMatch(/\/dev\/pts\/\d+/);
+    expect(out).toContain("33 101");
+    expect(out).toContain("hello-3");
+    const p = await until("tty", (x) => x.status?.phase === "Failed");
+    expect(cs(p).state!.terminated).toMatchObject({ exitCode: 3, reason: "Error" });
+    const log = fs.readFileSync(h.logPath, "utf8");
+    expect(log).toMatch(/^\S+Z stdout F hello-3\r?$/m);
+    expect(log).not.toMatch(/ stderr /);
+  });
+
   it("restarts a crashing container with back-off (CrashLoopBackOff)", async () => {
     await create("crash", { containers: [{ name: "c", image: "busybox", command: ["sh", "-c", "exit 3"] }] });
     const p = await until("crash", (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 && x.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff");

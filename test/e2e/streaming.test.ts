@@ -21,6 +21,7 @@ const KUBECTL_128 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
 
 let home: string;
 let kubeconfig: string;
+let busybox: string;
 
 function mc(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
@@ -44,11 +45,32 @@ function underTerminal(cmdline: string, rows: number, cols: number, whileRunning
   });
 }
 
+/** Like underTerminal, typing `input` once `ready` matches the output. */
+function typeUnderTerminal(cmdline: string, rows: number, cols: number, ready: RegExp, input: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("script", ["-qfec", `stty rows ${rows} cols ${cols}; ${cmdline}`, "/dev/null"], { env: { ...process.env, SHELL: "/bin/sh", KUBECONFIG: kubeconfig } });
+    let out = "";
+    let typed = false;
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+      if (!typed && ready.test(out)) {
+        typed = true;
+        setTimeout(() => child.stdin.write(input), 300);
+      }
+    });
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
 beforeAll(async () => {
   if (!fs.existsSync(EXE)) throw new Error(`${EXE} is missing: run \`npm run build\` first`);
   home = fs.mkdtempSync(path.join(os.tmpdir(), "minicluster-e2e-streaming-"));
   kubeconfig = path.join(home, "kc");
-  const image = (await ensureTestImage(docker)).busybox;
+  const image = (busybox = (await ensureTestImage(docker)).busybox);
   await mc(["delete", "--name", NAME]);
   const r = await mc(["create", "--name", NAME, "--nodes", "2", "--kubeconfig", kubeconfig]);
   expect(r.code, r.stderr).toBe(0);
@@ -122,6 +144,16 @@ for (const [label, binary] of [
       });
       expect(r.out).toMatch(/\/dev\/pts\/\d+\r\n40 132\r\n50 150\r\n/);
       expect(r.code).toBe(5);
+    });
+
+    it("runs a tty pod with `run -it --rm`: attach with the client's size, the exit code, the pod removed", async () => {
+      const pod = `tty-${binary === KUBECTL ? "new" : "old"}`;
+      const line = `'${binary}' run -it --rm ${pod} --image=${busybox} --restart=Never -- sh; echo "kubectl-rc=$?"`;
+      const r = await typeUnderTerminal(line, 30, 100, /command prompt/, "stty size; echo hello-$((1+2)); exit 3\r");
+      expect(r.out).toContain("30 100\r\nhello-3\r\n");
+      expect(r.out).not.toContain("falling back to streaming logs");
+      expect(r.out).toContain("kubectl-rc=3");
+      expect((await kubectl(["get", "pod", pod, "--ignore-not-found", "-o", "name"])).stdout).toBe("");
     });
 
     it("port-forwards to the pod, answering curl", async () => {

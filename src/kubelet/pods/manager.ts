@@ -224,10 +224,10 @@ export class PodManager implements PodLocator {
       logPath,
       ...(previousLogPath ? { previousLogPath } : {}),
       running,
-      tty: false,
+      tty: !!ctr.spec.tty,
       stdin: !!ctr.spec.stdin,
       ...(ctr.status.state?.waiting ? { waitingReason: ctr.status.state.waiting.reason } : {}),
-      ...(running ? { attach: () => ({ ...(a.stdin ? { stdin: a.stdin } : {}), output: a.output }) } : {}),
+      ...(running ? { attach: () => ({ ...(a.stdin ? { stdin: a.stdin } : {}), output: a.output, ...(a.resize ? { resize: a.resize } : {}) }) } : {}),
     };
   }
 

@@ -4,6 +4,9 @@
 // signals, `runc list`/`delete --force` clean up after a restart. State lives in --root (tmpfs).
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { underPty } from "../server/exec.js";
+
+export { ptyResizer } from "../server/exec.js";
 
 export interface ExecResult {
   code: number;
@@ -24,9 +27,20 @@ export class Runc {
     return ["--root", this.root, ...rest];
   }
 
-  /** Starts a container in the foreground; runc's own log (JSON) goes to `logFile`; `pidFile` appears once it runs. */
-  run(id: string, bundle: string, opts: { stdin: boolean; logFile: string; pidFile: string }): ChildProcess {
-    return spawn(this.binary, ["--root", this.root, "--log", opts.logFile, "--log-format", "json", "run", "--pid-file", opts.pidFile, "--bundle", bundle, id], {
+  /**
+   * Starts a container in the foreground; runc's own log (JSON) goes to `logFile`; `pidFile` appears once it runs.
+   * With `tty` (the bundle's process.terminal), runc needs a terminal as its own stdio: it runs under
+   * script(1) as `kubectl exec -it` does (../server/exec.ts), whose stdout then carries the
+   * container's terminal and whose exit code is runc's; resize with ptyResizer(child).
+   */
+  run(id: string, bundle: string, opts: { stdin: boolean; tty?: boolean; logFile: string; pidFile: string }): ChildProcess {
+    const argv = ["--root", this.root, "--log", opts.logFile, "--log-format", "json", "run", "--pid-file", opts.pidFile, "--bundle", bundle, id];
+    if (opts.tty) {
+      const full = underPty([this.binary, ...argv], undefined, true);
+      // stdin stays an open pipe even without `stdin: true`: at the end of its input script(1) sends EOF to the terminal.
+      return spawn(full[0]!, full.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, SHELL: "/bin/sh" } });
+    }
+    return spawn(this.binary, argv, {
       stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
     });
   }

@@ -21,7 +21,8 @@ import { envPairs, type PodFiles, type PodNetworkResult, type PodRuntimeDeps, ty
 import { containerFieldPath, type EventRecorder } from "./events.js";
 import { runHandler, type HandlerSpec } from "./handlers.js";
 import { ProbeState, probeTiming, type ProbeKind } from "./probe-state.js";
-import type { Runc } from "./runc.js";
+import { ptyResizer, type Runc } from "./runc.js";
+import type { TerminalSize } from "../../streaming/index.js";
 import { computePodStatus, podStatusChanged } from "./status.js";
 
 export const PODS: ResourceRef = { group: "", version: "v1", plural: "pods", namespaced: true };
@@ -58,6 +59,8 @@ export class Attempt {
   finishedAt?: Date;
   killedBy?: string;
   stdin?: NodeJS.WritableStream;
+  /** A tty container's: sets its terminal's size. */
+  resize?: (size: TerminalSize) => Promise<void>;
   readonly abort = new AbortController();
   exited!: Promise<void>;
   proc?: ChildProcess;
@@ -485,13 +488,14 @@ export class PodWorker {
         container: c,
         image,
         rootfs,
-        env: envList,
+        // As containerd does for a tty (its WithTTY).
+        env: c.tty && !envList.some((e) => e.startsWith("TERM=")) ? [...envList, "TERM=xterm"] : envList,
         mounts,
         netnsPath: sandbox.net.netnsPath,
         hostname: pod.spec?.hostname ?? this.name,
         cgroupsPath: `${podCg}/${id}`,
         args,
-        tty: false, // runc in the foreground needs a terminal of its own for a tty: not supported yet
+        tty: !!c.tty,
         stdin: !!c.stdin,
         ...(user !== undefined ? { user } : {}),
       }) as { linux?: { cgroupsPath?: string; resources?: { memory?: { limit?: number } } } };
@@ -505,7 +509,7 @@ export class PodWorker {
       }
       await fs.writeFile(path.join(bundleDir, "config.json"), JSON.stringify(spec));
       mark.spawn = Date.now();
-      this.spawn(ctr, attempt, !!c.stdin);
+      this.spawn(ctr, attempt, !!c.stdin, !!c.tty);
       spawned = true;
     } catch (err) {
       const msg = describe(err);
@@ -562,11 +566,14 @@ export class PodWorker {
   }
 
   /** Starts runc and wires its output to the log file and attach listeners. */
-  private spawn(ctr: Ctr, a: Attempt, stdin: boolean): void {
+  private spawn(ctr: Ctr, a: Attempt, stdin: boolean, tty: boolean): void {
     const runcLog = path.join(a.bundleDir, "runc.log");
-    const proc = this.env.runc.run(a.id, a.bundleDir, { stdin, logFile: runcLog, pidFile: path.join(a.bundleDir, "pid") });
+    // With a tty, runc runs under script(1): its stdout is the container's terminal (logged as stdout, as Kubernetes does).
+    const proc = this.env.runc.run(a.id, a.bundleDir, { stdin, tty, logFile: runcLog, pidFile: path.join(a.bundleDir, "pid") });
     a.proc = proc;
-    if (proc.stdin) a.stdin = proc.stdin;
+    proc.stdin?.on("error", () => {});
+    if (proc.stdin && stdin) a.stdin = proc.stdin;
+    if (tty) a.resize = ptyResizer(proc);
     const file: WriteStream = createWriteStream(a.logPath, { flags: "a" });
     file.on("error", (err) => this.env.log(`writing ${a.logPath}: ${err.message}`));
     const t0 = process.hrtime.bigint();

@@ -44,4 +44,13 @@ describe("exec launcher", () => {
     expect(r.out).toContain("20 90");
     expect(r.code).toBe(4);
   });
+
+  it("applies resizes sent at once in their order (kubectl attach sends size+1, then the size)", async () => {
+    const p = spawnExec(["sh", "-c", "read line; stty size"], { tty: true, stdin: true });
+    const result = run(p.child);
+    void p.resize({ width: 101, height: 31 });
+    await p.resize({ width: 100, height: 30 });
+    p.child.stdin?.write("go\n");
+    expect((await result).out).toContain("30 100");
+  });
 });

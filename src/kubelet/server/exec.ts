@@ -54,16 +54,24 @@ export function spawnExec(argv: string[], opts: { tty: boolean; stdin: boolean; 
     stdio: [opts.stdin || opts.tty ? "pipe" : "ignore", "pipe", "pipe"],
     env: { ...(opts.env ?? process.env), SHELL: "/bin/sh" },
   });
+  return { child, resize: opts.tty ? ptyResizer(child) : async () => {} };
+}
+
+/**
+ * Sets the size of the pty that `child` (script(1), see underPty) gives its command. Resizes apply
+ * one after the other, in order: kubectl attach sends two at once (one cell larger, then the real
+ * size, to make the program redraw).
+ */
+export function ptyResizer(child: ChildProcess): (size: TerminalSize) => Promise<void> {
   let pty: string | undefined;
-  return {
-    child,
-    async resize(size) {
-      if (!opts.tty || !child.pid || size.width <= 0 || size.height <= 0) return;
-      pty ??= await findPty(child.pid);
-      if (!pty) return;
-      await new Promise<void>((resolve) => execFile("stty", ["-F", pty!, "rows", String(size.height), "cols", String(size.width)], () => resolve()));
-    },
+  let last: Promise<void> = Promise.resolve();
+  const apply = async (size: TerminalSize) => {
+    if (!child.pid || size.width <= 0 || size.height <= 0) return;
+    pty ??= await findPty(child.pid);
+    if (!pty) return;
+    await new Promise<void>((resolve) => execFile("stty", ["-F", pty!, "rows", String(Math.floor(size.height)), "cols", String(Math.floor(size.width))], () => resolve()));
   };
+  return (size) => (last = last.then(() => apply(size)));
 }
 
 /** The pty slave a descendant of `pid` has as stdin (script's child), waiting briefly for it to appear. */

@@ -361,9 +361,11 @@ function runAttach(io: RemoteCommandIO, handle: ContainerHandle): void {
       if (io.options.stderr || io.options.tty) io.writeStderr(chunk);
     } else if (io.options.stdout) io.writeStdout(chunk);
   };
-  const onExit = (code?: number) => {
+  const onExit = () => {
     detach();
-    void io.finish({ exitCode: typeof code === "number" ? code : 0 });
+    // The kubelet ends an attach with Success whatever the exit code (kubectl would take another
+    // for a failed attach and fall back to the logs); `kubectl run -i` reads the code from the pod.
+    void io.finish({ exitCode: 0 });
   };
   const detach = () => {
     attached.output.off("data", onData);
@@ -372,5 +374,6 @@ function runAttach(io: RemoteCommandIO, handle: ContainerHandle): void {
   attached.output.on("data", onData);
   attached.output.on("exit", onExit);
   if (io.options.stdin && attached.stdin) io.on("stdin", (b: Buffer) => attached.stdin!.write(b));
+  if (io.options.tty && attached.resize) io.on("resize", (s: TerminalSize) => void attached.resize!(s));
   io.on("close", detach);
 }

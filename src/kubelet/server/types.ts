@@ -2,11 +2,14 @@
 // the pod manager in src/kubelet/pods implements them).
 
 import type { EventEmitter } from "node:events";
+import type { TerminalSize } from "../../streaming/index.js";
 
 export interface AttachedContainer {
   stdin?: NodeJS.WritableStream;
   /** 'data' (stream: "stdout" | "stderr", chunk: Buffer) and 'exit' (exitCode?: number). */
   output: EventEmitter;
+  /** A tty container: sets its terminal's size (kubectl attach -t sends the client's). */
+  resize?(size: TerminalSize): void | Promise<void>;
 }
 
 export interface ContainerHandle {
