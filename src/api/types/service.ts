@@ -41,7 +41,9 @@ export function serviceDefaults(obj: KubeObject): void {
   if (spec.type !== "ExternalName") {
     if (spec.clusterIP && !arr(spec.clusterIPs).length) spec.clusterIPs = [spec.clusterIP];
     if (!spec.clusterIP && arr<string>(spec.clusterIPs).length) spec.clusterIP = spec.clusterIPs[0];
-    dflt(spec, "ipFamilyPolicy", "SingleStack");
+    // A headless Service without a selector may carry endpoints of either family.
+    const selectorless = !isObj(spec.selector) || !Object.keys(spec.selector).length;
+    dflt(spec, "ipFamilyPolicy", isHeadless(spec) && selectorless ? "RequireDualStack" : "SingleStack");
     if (!arr(spec.ipFamilies).length) {
       const fam = spec.clusterIP && spec.clusterIP !== "None" ? ipFamilyOf(spec.clusterIP) : undefined;
       spec.ipFamilies = [fam ?? "IPv4"];
@@ -162,7 +164,10 @@ export function validateServiceUpdate(obj: KubeObject, old: KubeObject): FieldEr
   if (spec.type === "ExternalName" || o.type === "ExternalName") return errs;
   const oldIPs = arr<string>(o.clusterIPs);
   const newIPs = arr<string>(spec.clusterIPs);
-  if (oldIPs.length && newIPs.length && oldIPs[0] !== newIPs[0]) errs.push(fieldInvalid("spec.clusterIPs[0]", newIPs, "may not change once set"));
+  if (oldIPs.length && newIPs.length && oldIPs[0] !== newIPs[0]) {
+    // Printed as Go prints a []string, as in Kubernetes' message.
+    errs.push({ type: "FieldValueInvalid", field: "spec.clusterIPs[0]", detail: `Invalid value: []string{${newIPs.map((ip) => JSON.stringify(String(ip))).join(", ")}}: may not change once set` });
+  }
   else if (o.clusterIP && (spec.clusterIP ?? "") !== o.clusterIP) errs.push(fieldInvalid("spec.clusterIP", spec.clusterIP ?? "", "field is immutable"));
   return errs;
 }
@@ -171,6 +176,8 @@ export function validateServiceUpdate(obj: KubeObject, old: KubeObject): FieldEr
 export function servicePrepareForUpdate(obj: KubeObject, old: KubeObject): void {
   const spec = specOf(obj);
   const o = isObj(old.spec) ? (old.spec as Obj) : {};
+  dropTypeDependentFields(spec, o);
+  normalizeClusterIPs(spec, o);
   if (spec.type !== "ExternalName" && o.type !== "ExternalName") {
     if (!spec.clusterIP && o.clusterIP) spec.clusterIP = o.clusterIP;
     if (!arr(spec.clusterIPs).length && arr(o.clusterIPs).length) spec.clusterIPs = [...o.clusterIPs];
@@ -183,6 +190,45 @@ export function servicePrepareForUpdate(obj: KubeObject, old: KubeObject): void 
       if (match) p.nodePort = match.nodePort;
     }
     if (spec.externalTrafficPolicy === "Local" && !spec.healthCheckNodePort && o.healthCheckNodePort) spec.healthCheckNodePort = o.healthCheckNodePort;
+  }
+}
+
+/**
+ * Keeps clusterIP and clusterIPs in step when a client changed only one of them (Kubernetes'
+ * normalizeClusterIPs): a changed clusterIP with the old clusterIPs becomes the new list, a cleared
+ * clusterIP with the old list clears both.
+ */
+function normalizeClusterIPs(spec: Obj, o: Obj): void {
+  const sameIPs = JSON.stringify(arr(spec.clusterIPs)) === JSON.stringify(arr(o.clusterIPs));
+  if (arr(o.clusterIPs).length && !arr(spec.clusterIPs).length && spec.clusterIP === o.clusterIP) spec.clusterIPs = [...o.clusterIPs];
+  if ((spec.clusterIP ?? "") === (o.clusterIP ?? "") || !sameIPs) return;
+  if (o.clusterIP && !spec.clusterIP) delete spec.clusterIPs;
+  else spec.clusterIPs = [spec.clusterIP];
+}
+
+/**
+ * A type change drops what the old type had allocated when the client sent it back unchanged
+ * (a patch of `type` only): the cluster IP and IP families going to ExternalName, node ports going
+ * to ClusterIP, the health check port leaving LoadBalancer/Local.
+ */
+function dropTypeDependentFields(spec: Obj, o: Obj): void {
+  if (spec.type === o.type) return;
+  if (spec.type === "ExternalName" && o.type !== "ExternalName") {
+    if (spec.clusterIP === o.clusterIP) delete spec.clusterIP;
+    if (JSON.stringify(spec.clusterIPs) === JSON.stringify(o.clusterIPs)) delete spec.clusterIPs;
+    if (JSON.stringify(spec.ipFamilies) === JSON.stringify(o.ipFamilies)) delete spec.ipFamilies;
+    if (spec.ipFamilyPolicy === o.ipFamilyPolicy) delete spec.ipFamilyPolicy;
+    if (spec.internalTrafficPolicy === o.internalTrafficPolicy) delete spec.internalTrafficPolicy;
+  }
+  const nodePortTypes = ["NodePort", "LoadBalancer"];
+  if (nodePortTypes.includes(o.type) && !nodePortTypes.includes(spec.type)) {
+    const oldPorts = new Set(arr(o.ports).map((p) => p.nodePort));
+    for (const p of arr(spec.ports)) if (p.nodePort && oldPorts.has(p.nodePort)) delete p.nodePort;
+    if (spec.externalTrafficPolicy === o.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+  }
+  if (o.type === "LoadBalancer" && spec.type !== "LoadBalancer") {
+    if (spec.healthCheckNodePort === o.healthCheckNodePort) delete spec.healthCheckNodePort;
+    if (spec.allocateLoadBalancerNodePorts === o.allocateLoadBalancerNodePorts) delete spec.allocateLoadBalancerNodePorts;
   }
 }
 

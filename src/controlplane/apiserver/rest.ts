@@ -47,6 +47,23 @@ export interface DeleteResult {
   deleted: boolean;
 }
 
+/** What a write hook reserved for one write: committed once the store took it, else reverted. */
+export interface WriteTxn {
+  commit(): void;
+  revert(): void;
+}
+
+/**
+ * Per-kind side effects of writes that must stay in step with the store (Service cluster IPs and
+ * node ports). `begin*` run after validation, synchronously, may change the object and throw a
+ * StatusError to refuse it; `deleted` runs after an object left the store.
+ */
+export interface WriteHooks {
+  beginCreate?(obj: KubeObject): WriteTxn;
+  beginUpdate?(next: KubeObject, current: KubeObject): WriteTxn;
+  deleted?(obj: KubeObject): void;
+}
+
 export type PatchType = "json-patch" | "merge-patch" | "strategic-merge-patch" | "apply-patch";
 
 const PROTECTED_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
@@ -79,6 +96,21 @@ export class Registry {
     readonly knowledge: ApiKnowledge,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  private readonly hooks = new Map<string, WriteHooks>();
+
+  /** Installs the write hooks of one kind (group "" for core). */
+  setWriteHooks(group: string, kind: string, hooks: WriteHooks): void {
+    this.hooks.set(`${group}/${kind}`, hooks);
+  }
+
+  private hooksOf(r: ResourceDef): WriteHooks | undefined {
+    return this.hooks.get(`${r.group}/${r.kind}`);
+  }
+
+  private deleted(r: ResourceDef, obj: KubeObject): void {
+    this.hooksOf(r)?.deleted?.(obj);
+  }
 
   private now(): string {
     return this.clock().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -127,12 +159,24 @@ export class Registry {
     for (let attempt = 0; ; attempt++) {
       if (generated) meta.name = generateName(meta.generateName!);
       this.prepareForCreate(r, obj, caller, opts);
-      if (opts.dryRun) return obj;
-      const res = await this.backend.create(objectKey(r, meta.namespace ?? "", meta.name!), encodeObject(obj));
+      const txn = this.hooksOf(r)?.beginCreate?.(obj);
+      if (opts.dryRun) {
+        txn?.revert();
+        return obj;
+      }
+      let res: WriteResult;
+      try {
+        res = await this.backend.create(objectKey(r, meta.namespace ?? "", meta.name!), encodeObject(obj));
+      } catch (err) {
+        txn?.revert();
+        throw err;
+      }
       if (res.ok) {
+        txn?.commit();
         meta.resourceVersion = String(res.revision);
         return obj;
       }
+      txn?.revert();
       if (generated && attempt < 3) continue;
       throw alreadyExists(gr(r), meta.name!);
     }
@@ -202,22 +246,35 @@ export class Registry {
       }
       const next = this.prepareForUpdate(r, desired, current, caller, opts);
       if (isDeepStrictEqual(stripForCompare(next), stripForCompare(current))) return current;
+      const nm = next.metadata!;
+      const removes = !!nm.deletionTimestamp && !(nm.finalizers?.length) && nm.deletionGracePeriodSeconds === 0 && this.knowledge.finalizersDone(r, next);
+      const txn = removes ? undefined : this.hooksOf(r)?.beginUpdate?.(next, current);
       if (opts.dryRun) {
+        txn?.revert();
         // Nothing is written: the answer carries the stored version.
         metaOf(next).resourceVersion = currentRv;
         return next;
       }
-      const nm = next.metadata!;
       let res: WriteResult;
-      if (nm.deletionTimestamp && !(nm.finalizers?.length) && nm.deletionGracePeriodSeconds === 0 && this.knowledge.finalizersDone(r, next)) {
+      if (removes) {
         res = await this.backend.delete(objectKey(r, namespace, name), Number(currentRv));
-        if (res.ok) return next;
-      } else {
-        res = await this.backend.update(objectKey(r, namespace, name), encodeObject(next), Number(currentRv));
         if (res.ok) {
+          this.deleted(r, current);
+          return next;
+        }
+      } else {
+        try {
+          res = await this.backend.update(objectKey(r, namespace, name), encodeObject(next), Number(currentRv));
+        } catch (err) {
+          txn?.revert();
+          throw err;
+        }
+        if (res.ok) {
+          txn?.commit();
           nm.resourceVersion = String(res.revision);
           return next;
         }
+        txn?.revert();
       }
       if (res.reason === "not-found") throw notFound(gr(r), name);
       if (pinned || attempt >= MAX_CONFLICT_RETRIES) {
@@ -338,6 +395,7 @@ export class Registry {
         const res = await this.backend.delete(objectKey(r, namespace, name), Number(cm.resourceVersion));
         if (res.ok) {
           const gone = decodeKv(res.kv);
+          this.deleted(r, gone);
           return { object: gone, deleted: true };
         }
         if (res.reason === "not-found") throw notFound(gr(r), name);
@@ -361,7 +419,11 @@ export class Registry {
         // A grace-0 delete of an object already terminating: remove it now.
         if (opts.dryRun) return { object: next, deleted: true };
         const res = await this.backend.delete(objectKey(r, namespace, name), Number(cm.resourceVersion));
-        if (res.ok) return { object: decodeKv(res.kv), deleted: true };
+        if (res.ok) {
+          const gone = decodeKv(res.kv);
+          this.deleted(r, gone);
+          return { object: gone, deleted: true };
+        }
         if (res.reason === "not-found") throw notFound(gr(r), name);
         continue;
       }
