@@ -40,7 +40,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     { kind: "Endpoints", plural: "endpoints", namespaced: true, short: ["ep"] },
     { kind: "ConfigMap", plural: "configmaps", namespaced: true, short: ["cm"] },
     { kind: "Secret", plural: "secrets", namespaced: true },
-    { kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, short: ["sa"] },
+    { kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, short: ["sa"], subresources: ["token"] },
     { kind: "Node", plural: "nodes", namespaced: false, short: ["no"], subresources: ["status"] },
     { kind: "Event", plural: "events", namespaced: true, short: ["ev"] },
     { kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, short: ["pv"], subresources: ["status"] },
@@ -82,6 +82,7 @@ export function apiVersionOf(r: Pick<ResourceDef, "group" | "version">): string 
 export function subresourceVerbs(sub: string): string[] {
   switch (sub) {
     case "binding":
+    case "token":
       return ["create"];
     case "finalize":
       return ["update"];
@@ -100,6 +101,7 @@ export function subresourceVerbs(sub: string): string[] {
 export function subresourceKind(r: ResourceDef, sub: string): { group: string; version: string; kind: string } {
   if (sub === "scale") return { group: "autoscaling", version: "v1", kind: "Scale" };
   if (sub === "binding") return { group: "", version: "v1", kind: "Binding" };
+  if (sub === "token") return { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" };
   if (sub === "exec") return { group: "", version: "v1", kind: "PodExecOptions" };
   if (sub === "attach") return { group: "", version: "v1", kind: "PodAttachOptions" };
   if (sub === "portforward") return { group: "", version: "v1", kind: "PodPortForwardOptions" };

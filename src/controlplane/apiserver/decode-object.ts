@@ -21,6 +21,7 @@ export interface DecodedObject {
 const SUBRESOURCE_KINDS: Record<string, { apiVersion: string; kind: string; definition: string }> = {
   binding: { apiVersion: "v1", kind: "Binding", definition: "io.k8s.api.core.v1.Binding" },
   scale: { apiVersion: "autoscaling/v1", kind: "Scale", definition: "io.k8s.api.autoscaling.v1.Scale" },
+  token: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", definition: "io.k8s.api.authentication.v1.TokenRequest" },
 };
 
 /** kubectl ≥ 1.32 sends built-in kinds as protobuf; they decode to the object JSON would give. */
@@ -33,7 +34,7 @@ function decodeProtobuf(body: Buffer, definition: string): { obj: unknown; dupli
   }
 }
 
-export function decodeObject(body: Buffer, contentType: string | undefined, r: ResourceDef, subresource?: "binding" | "scale"): DecodedObject {
+export function decodeObject(body: Buffer, contentType: string | undefined, r: ResourceDef, subresource?: "binding" | "scale" | "token"): DecodedObject {
   if (body.length === 0) throw badRequest("the body of the request was empty");
   const expectedDef = subresource ? SUBRESOURCE_KINDS[subresource].definition : r.definition;
   const { obj, duplicateFields } = isKubeProtobuf(contentType) ? decodeProtobuf(body, expectedDef) : (bodyFormat(contentType, false), decodeBody(body, contentType ?? "application/json"));

@@ -19,12 +19,15 @@ import { decodeObject, applyFieldValidation, type FieldValidation } from "./deco
 import { applyPatchRequest } from "./patch-request.js";
 import { getScale, scaleUpdate, bindPod } from "./subresources.js";
 import { STREAMING_SUBRESOURCES, servePodLog } from "./pod-streaming.js";
+import type { ServiceAccountTokens } from "../serviceaccount/tokens.js";
 
 export interface HandlerDeps {
   registry: Registry;
   knowledge: ApiKnowledge;
   /** Client certificate presented to kubelets for pods/log, exec, attach, portforward. */
   kubeletClient?: { cert: string; key: string };
+  /** Issues ServiceAccount tokens (serviceaccounts/token); absent: the subresource answers 404. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 function parseFieldValidation(q: URLSearchParams): FieldValidation {
@@ -116,6 +119,12 @@ export async function handleResource(
         const binding = decodeObject(body, req.headers["content-type"], r, "binding");
         await bindPod(registry, r, ns, info.name, binding.obj, caller, { dryRun });
         return sendJson(res, 201, { ...successStatus(), code: 201 });
+      }
+      if (info.subresource === "token") {
+        if (!deps.serviceAccountTokens) throw notFound({ group: r.group, resource: `${r.plural}/token` }, info.name);
+        const decoded = decodeObject(body, req.headers["content-type"], r, "token");
+        applyFieldValidation(decoded, fv);
+        return sendJson(res, 201, await deps.serviceAccountTokens.createToken(ns, info.name, decoded.obj));
       }
       const decoded = decodeObject(body, req.headers["content-type"], r);
       const warnings = applyFieldValidation(decoded, fv);

@@ -20,6 +20,8 @@ import { createOpenApiServer, type OpenApiServer } from "./openapi.js";
 import { handleStreamingUpgrade } from "./pod-streaming.js";
 
 import { SERVER_VERSION } from "./version.js";
+import { bearerToken } from "../serviceaccount/tokens.js";
+import { TokenRejected } from "../serviceaccount/token.js";
 
 export { SERVER_VERSION };
 
@@ -35,12 +37,31 @@ export interface ApiServerOptions {
   /** Extra readiness checks: /readyz fails while any returns false. */
   ready?: () => boolean;
   log?: (msg: string) => void;
+  /** Bearer-token authentication (ServiceAccount tokens), tried when no client certificate identifies the caller; rejects invalid tokens. */
+  authenticateToken?: (token: string) => Promise<{ name: string; groups: string[] }>;
 }
 
 export interface ApiServer {
   url: string;
   port: number;
   close(): Promise<void>;
+}
+
+/** The user of an `Authorization: Bearer` token; undefined (→ 401) when absent, forged, expired or no longer live. */
+async function tokenUser(
+  req: IncomingMessage,
+  authenticate: ApiServerOptions["authenticateToken"],
+  log: (msg: string) => void,
+): Promise<{ name: string; groups: string[] } | undefined> {
+  const token = bearerToken(req.headers.authorization);
+  if (token === undefined || !authenticate) return undefined;
+  try {
+    return await authenticate(token);
+  } catch (err) {
+    // A bad token is the client's problem (401); anything else (the store failing) is logged too.
+    if (!(err instanceof TokenRejected)) log(`authenticating a bearer token: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
@@ -60,7 +81,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return sendRaw(res, 200, "ok", "text/plain; charset=utf-8");
       }
       const socket = req.socket as TLSSocket;
-      const user = userFromPeerCertificate(socket.getPeerCertificate?.(), socket.authorized);
+      const user = userFromPeerCertificate(socket.getPeerCertificate?.(), socket.authorized) ?? (await tokenUser(req, opts.authenticateToken, log));
       if (!user) throw unauthorized();
       const caller: Caller = { user: user.name, groups: user.groups, userAgent: String(req.headers["user-agent"] ?? "") };
 

@@ -39,13 +39,15 @@ describe("ensurePki", () => {
       "apiserver.key",
       "ca.crt",
       "ca.key",
+      "sa.key",
+      "sa.pub",
     ]);
     for (const [name, pair] of Object.entries(pkiPaths(dir))) {
       expect((await fs.stat(pair.key)).mode & 0o777, `${name}.key`).toBe(0o600);
       expect((await fs.stat(pair.cert)).mode & 0o777, `${name}.crt`).toBe(0o644);
     }
     expect((await fs.stat(dir)).mode & 0o777).toBe(0o700);
-    expect(logs).toHaveLength(4);
+    expect(logs).toHaveLength(5); // four certificates and the service account signing key
 
     const ca = new X509Certificate(pki.ca.cert);
     expect(ca.subject).toBe("CN=minicluster-ca");

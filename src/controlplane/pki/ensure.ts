@@ -17,6 +17,7 @@ import {
   type SigningCa,
 } from "./issue.js";
 import { servingSans } from "./sans.js";
+import { ensureServiceAccountKey, type ServiceAccountKey } from "./sa-key.js";
 
 export const ADMIN_USER = "kubernetes-admin";
 export const ADMIN_GROUP = "system:masters";
@@ -45,6 +46,8 @@ export interface Pki {
   admin: CertAndKey;
   /** Client certificate for CN kube-apiserver-kubelet-client, O system:masters (API server -> kubelet). */
   kubeletClient: CertAndKey;
+  /** The ServiceAccount token signing key pair (sa.key, sa.pub). */
+  serviceAccountKey: ServiceAccountKey;
   /** Issues a client certificate signed by the cluster CA (not persisted). */
   issueClientCert(req: ClientCertRequest): Promise<CertAndKey>;
 }
@@ -108,12 +111,15 @@ export async function ensurePki(opts: EnsurePkiOptions): Promise<Pki> {
     await writePair(paths.kubeletClient, kubeletClient);
   }
 
+  const serviceAccountKey = await ensureServiceAccountKey(opts.dir, log);
+
   return {
     dir: opts.dir,
     ca: caPair,
     serving,
     admin,
     kubeletClient,
+    serviceAccountKey,
     issueClientCert: (req) => issueClientCert(ca, req),
   };
 }

@@ -65,7 +65,16 @@ export interface VolumeManagerOptions {
   hostResolvConf?: string;
   hostHosts?: string;
   nodeAllocatable?: Allocatable;
-  /** TODO(issue 5): bound service account tokens for projected volumes. */
+  /**
+   * TODO(issue 5): bound service account tokens for projected volumes. The API server side is
+   * done (src/controlplane/serviceaccount/tokens.ts): POST
+   * /api/v1/namespaces/NS/serviceaccounts/<pod.spec.serviceAccountName>/token with a TokenRequest
+   * {spec: {audiences: [audience] (omit for the API server's), expirationSeconds,
+   * boundObjectRef: {kind: "Pod", apiVersion: "v1", name, uid}}} returns status.token and
+   * status.expirationTimestamp. Wire this from the kubelet's RestClient and refresh the file
+   * after 80% of the lifetime (as the real kubelet); ca.crt and namespace come from configMap
+   * kube-root-ca.crt and the downward API in the admission-injected projected volume.
+   */
   serviceAccountToken?: (pod: Pod, req: { audience?: string; expirationSeconds: number }) => Promise<string | undefined>;
   log?: (m: string) => void;
 }
