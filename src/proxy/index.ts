@@ -1,0 +1,5 @@
+// The service proxy: desired rules (pure), the iptables-restore applier, and the watcher that ties
+// them to the API server. Not started by the kubelet yet.
+export { IptablesApplier, type ApplierOptions, type ApplyResult } from "./applier.js";
+export { desiredRules, restoreInput, parseKernelState, portEndpoints, type DesiredRules, type ProxyConfig } from "./rules.js";
+export { ServiceProxy, type ServiceProxyOptions } from "./watcher.js";

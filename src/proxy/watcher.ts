@@ -1,0 +1,170 @@
+// The service proxy of one node: keeps every Service and EndpointSlice (discovery.k8s.io/v1) from a
+// list and a watch each (relisting when a watch expires), and re-syncs the rules shortly after a
+// change. Changes are coalesced: a sync starts `debounceMs` after the first change of a burst (so a
+// rollout touching many slices costs one iptables-restore), one sync runs at a time, a failed one
+// is retried, and everything is re-read from the kernel and rewritten every `resyncMs`.
+
+import type { Service } from "kubernetes-types/core/v1.js";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
+import { isGone } from "../client/api-error.js";
+import type { ResourceRef } from "../client/paths.js";
+import type { Obj, RestClient } from "../client/rest.js";
+import { sleep } from "../kubelet/sleep.js";
+import type { ApplyResult, IptablesApplier } from "./applier.js";
+import { desiredRules, type DesiredRules, type ProxyConfig } from "./rules.js";
+
+const SERVICES: ResourceRef = { group: "", version: "v1", plural: "services", namespaced: true };
+const SLICES: ResourceRef = { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", namespaced: true };
+
+export interface ServiceProxyOptions extends ProxyConfig {
+  client: RestClient;
+  applier: Pick<IptablesApplier, "apply">;
+  log?: (m: string) => void;
+  /** Wait after a change before syncing, gathering a burst (default 100 ms). */
+  debounceMs?: number;
+  /** Delay before retrying a failed sync or watch (default 1 s). */
+  retryMs?: number;
+  /** Full re-read and rewrite this often (default 60 s). */
+  resyncMs?: number;
+  /** Called after every sync (tests, metrics). */
+  onSync?: (r: { result: ApplyResult; rules: DesiredRules; ms: number }) => void;
+}
+
+export class ServiceProxy {
+  private readonly services = new Map<string, Service>();
+  private readonly slices = new Map<string, EndpointSlice>();
+  private readonly abort = new AbortController();
+  private readonly log: (m: string) => void;
+  private readonly debounceMs: number;
+  private readonly retryMs: number;
+  private loops: Promise<void>[] = [];
+  private synced = { services: false, slices: false };
+  private timer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private dirty = false;
+  private force = false;
+  private lastError: string | undefined;
+  private readyResolve!: () => void;
+  /** Resolves after the first successful sync. */
+  readonly ready: Promise<void> = new Promise((r) => (this.readyResolve = r));
+
+  constructor(private readonly opts: ServiceProxyOptions) {
+    this.log = opts.log ?? (() => {});
+    this.debounceMs = opts.debounceMs ?? 100;
+    this.retryMs = opts.retryMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.loops.length) return;
+    this.loops = [
+      this.watchLoop<Service>(SERVICES, this.services, () => (this.synced.services = true)),
+      this.watchLoop<EndpointSlice>(SLICES, this.slices, () => (this.synced.slices = true)),
+    ];
+    this.resyncTimer = setInterval(() => {
+      this.force = true;
+      this.schedule(0);
+    }, this.opts.resyncMs ?? 60_000);
+    this.resyncTimer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await Promise.all(this.loops);
+    await this.syncing;
+  }
+
+  private async watchLoop<T extends Obj>(r: ResourceRef, into: Map<string, T>, listed: () => void): Promise<void> {
+    const signal = this.abort.signal;
+    const key = (o: T) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+    let rv: string | undefined;
+    while (!signal.aborted) {
+      try {
+        if (rv === undefined) {
+          const list = await this.opts.client.list<T>(r, { signal });
+          into.clear();
+          for (const o of list.items) into.set(key(o), o);
+          rv = list.metadata.resourceVersion;
+          listed();
+          this.schedule(0);
+        }
+        for await (const ev of this.opts.client.watch<T>(r, { resourceVersion: rv, allowWatchBookmarks: true, signal })) {
+          rv = ev.object.metadata?.resourceVersion ?? rv;
+          if (ev.type === "BOOKMARK") continue;
+          if (ev.type === "DELETED") into.delete(key(ev.object));
+          else into.set(key(ev.object), ev.object);
+          this.schedule(this.debounceMs);
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        if (isGone(err)) {
+          rv = undefined;
+          continue;
+        }
+        this.report(`service proxy: watching ${r.plural}: ${describe(err)}`);
+        rv = undefined;
+        await sleep(this.retryMs, signal);
+      }
+    }
+  }
+
+  /** A sync within `ms` (an earlier scheduled one stands). */
+  private schedule(ms: number): void {
+    if (this.abort.signal.aborted || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private kick(): void {
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    this.syncing = this.sync().finally(() => {
+      this.syncing = undefined;
+      if (this.dirty) {
+        this.dirty = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async sync(): Promise<void> {
+    // Until both lists are in, a sync would drop the rules of every service whose slices are not seen yet.
+    if (!this.synced.services || !this.synced.slices) return;
+    const force = this.force;
+    this.force = false;
+    const t0 = performance.now();
+    try {
+      const rules = desiredRules(this.services.values(), this.slices.values(), this.opts);
+      const result = await this.opts.applier.apply(rules, { force });
+      if (this.lastError) this.log("service proxy: rules in step again");
+      this.lastError = undefined;
+      this.opts.onSync?.({ result, rules, ms: performance.now() - t0 });
+      this.readyResolve();
+    } catch (err) {
+      if (this.abort.signal.aborted) return;
+      this.force = true;
+      this.report(`service proxy: applying rules: ${describe(err)} (retrying)`);
+      const t = setTimeout(() => this.kick(), this.retryMs);
+      t.unref?.();
+    }
+  }
+
+  private report(msg: string): void {
+    if (msg === this.lastError) return;
+    this.lastError = msg;
+    this.log(msg);
+  }
+}
+
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
+  return parts.join(": ");
+}
