@@ -22,8 +22,16 @@ import { DeploymentController } from "./controllers/deployment/controller.js";
 import { NodeLifecycleController, type NodeLifecycleOptions } from "./controllers/node-lifecycle/controller.js";
 import { Scheduler, type SchedulerOptions } from "./scheduler/index.js";
 import { NodeIpamController } from "./controllers/nodeipam/controller.js";
+import { EndpointSliceController } from "./controllers/endpointslice/controller.js";
+import { EndpointsController } from "./controllers/endpoints/controller.js";
 import { watchStore } from "./controllers/store-watch.js";
+import { ServiceAccountController } from "./controllers/serviceaccount/controller.js";
+import { ServiceAccountTokens } from "./serviceaccount/tokens.js";
+import { TokenSigner } from "./serviceaccount/token.js";
 import { Compactor } from "./store/compactor.js";
+import { resourcePrefix, decodeKv } from "./apiserver/storage.js";
+import { DEFAULT_SERVICE_SUBNET, ServiceAllocator, nthServiceIP } from "./services/allocator.js";
+import { KubernetesServiceReconciler, defaultAdvertiseAddress } from "./services/kubernetes-service.js";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
@@ -47,6 +55,8 @@ export interface ControlPlaneOptions {
   podSubnet?: string;
   /** The cluster's service subnet (default 10.96.0.0/16). */
   serviceSubnet?: string;
+  /** The API server's address as pods reach it: the `kubernetes` Service's endpoint (default: the first non-loopback IPv4). */
+  advertiseAddress?: string;
 }
 
 export interface ControlPlane {
@@ -73,6 +83,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       : new SqliteBackend({ path: path.join(opts.dataDir, "state.db"), nativeBinding: opts.sqliteNativeBinding });
   await backend.start();
   const registry = new Registry(backend, createKnowledge());
+  const serviceSubnet = opts.serviceSubnet ?? DEFAULT_SERVICE_SUBNET;
+  await installServiceAllocator(registry, serviceSubnet, log);
   await ensureNamespaces(registry);
 
   const controllers = new AbortController();
@@ -83,6 +95,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const nodeLifecycle = opts.nodeLifecycle === false ? undefined : new NodeLifecycleController(registry, log, opts.nodeLifecycle);
   const scheduler = opts.scheduler === false ? undefined : new Scheduler(registry, log, opts.scheduler);
   const nodeIpam = new NodeIpamController(registry, log, { podSubnet: opts.podSubnet });
+  const endpointSlices = new EndpointSliceController(registry, log);
+  const endpoints = new EndpointsController(registry, log);
+  const serviceAccounts = new ServiceAccountController(registry, log);
+  const saTokens = new ServiceAccountTokens(registry, new TokenSigner(pki.serviceAccountKey.key));
   await watchStore(
     backend,
     (ev) => {
@@ -93,11 +109,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       nodeLifecycle?.onEvent(ev);
       scheduler?.onEvent(ev);
       nodeIpam.onEvent(ev);
+      endpointSlices.onEvent(ev);
+      endpoints.onEvent(ev);
+      serviceAccounts.onEvent(ev);
     },
     controllers.signal,
   );
   nodeLifecycle?.start();
   scheduler?.start();
+  endpointSlices.start();
+  endpoints.start();
   const compactor = new Compactor(backend, log);
   compactor.start();
 
@@ -107,7 +128,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       host: opts.bind ?? "127.0.0.1",
       port: opts.port ?? 6443,
-      deps: { registry, knowledge: registry.knowledge, kubeletClient: pki.kubeletClient },
+      deps: { registry, knowledge: registry.knowledge, kubeletClient: pki.kubeletClient, serviceAccountTokens: saTokens },
+      authenticateToken: (token) => saTokens.authenticate(token),
       log,
     });
   } catch (err) {
@@ -117,10 +139,19 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     nodeLifecycle?.stop();
     scheduler?.stop();
     nodeIpam.stop();
+    endpointSlices.stop();
+    endpoints.stop();
+    serviceAccounts.stop();
     compactor.stop();
     await backend.close();
     throw new Error(`starting the API server on ${opts.bind ?? "127.0.0.1"}:${opts.port ?? 6443}`, { cause: err });
   }
+  const kubernetesService = new KubernetesServiceReconciler(registry, log, {
+    serviceIP: nthServiceIP(serviceSubnet, 1),
+    advertiseAddress: opts.advertiseAddress ?? defaultAdvertiseAddress(),
+    port: server.port,
+  });
+  await kubernetesService.start();
 
   const kubeconfigPath = opts.kubeconfigPath ?? path.join(opts.dataDir, "kubeconfig");
   const server_ = server.url.replace("0.0.0.0", "127.0.0.1");
@@ -138,6 +169,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     backend,
     scheduler,
     async stop() {
+      await kubernetesService.stop();
       controllers.abort();
       namespaces.stop();
       gc.stop();
@@ -146,11 +178,27 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       nodeLifecycle?.stop();
       scheduler?.stop();
       nodeIpam.stop();
+    endpointSlices.stop();
+    endpoints.stop();
+      serviceAccounts.stop();
       compactor.stop();
       await server.close();
       await backend.close();
     },
   };
+}
+
+/** Cluster IPs and node ports: learnt from the stored Services, then kept by the Registry's writes. */
+async function installServiceAllocator(registry: Registry, serviceSubnet: string, log: (m: string) => void): Promise<void> {
+  const allocator = new ServiceAllocator({ serviceSubnet });
+  const svcDef = RESOURCES.find((r) => r.kind === "Service" && r.group === "")!;
+  const stored = await registry.backend.list(resourcePrefix(svcDef));
+  for (const kv of stored.items) for (const p of allocator.restore(decodeKv(kv))) log(`service allocator: ${p}`);
+  registry.setWriteHooks("", "Service", {
+    beginCreate: (obj) => allocator.beginCreate(obj),
+    beginUpdate: (next, current) => allocator.beginUpdate(next, current),
+    deleted: (obj) => allocator.release(obj),
+  });
 }
 
 async function ensureNamespaces(registry: Registry): Promise<void> {
