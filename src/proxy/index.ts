@@ -1,5 +1,5 @@
 // The service proxy: desired rules (pure), the iptables-restore applier, and the watcher that ties
-// them to the API server. Not started by the kubelet yet.
+// them to the API server. The kubelet starts one on every node (src/kubelet/pods/real-deps.ts).
 export { IptablesApplier, type ApplierOptions, type ApplyResult } from "./applier.js";
 export { desiredRules, restoreInput, parseKernelState, portEndpoints, type DesiredRules, type ProxyConfig } from "./rules.js";
 export { ServiceProxy, type ServiceProxyOptions } from "./watcher.js";

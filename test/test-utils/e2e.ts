@@ -9,7 +9,8 @@ import Docker from "dockerode";
 import { runKubectl, type KubectlResult } from "./control-plane.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const MINICLUSTER = path.join(REPO, "dist/minicluster");
+/** The built executable; MINICLUSTER_E2E_EXE points the tests at another build (parallel work). */
+export const MINICLUSTER = process.env.MINICLUSTER_E2E_EXE ? path.resolve(process.env.MINICLUSTER_E2E_EXE) : path.join(REPO, "dist/minicluster");
 export const docker = new Docker();
 
 export interface CliResult {

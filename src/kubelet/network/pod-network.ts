@@ -208,6 +208,12 @@ export class PodNetwork {
   private async enableForwarding(): Promise<void> {
     const file = "/proc/sys/net/ipv4/ip_forward";
     if ((await fs.readFile(file, "utf8")).trim() !== "1") await this.exec("sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
+    // Bridged pod-to-pod traffic must pass iptables too, or a service's DNAT to a pod on the same
+    // bridge is never undone on the reply. The sysctl exists only with br_netfilter loaded (the
+    // node cannot load it): without it, go on.
+    const bridgeNf = "/proc/sys/net/bridge/bridge-nf-call-iptables";
+    const now = await fs.readFile(bridgeNf, "utf8").catch(() => undefined);
+    if (now !== undefined && now.trim() !== "1") await this.exec("sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-iptables=1"]);
   }
 
   /** Deleting the host end of the veth deletes the pair at once; the namespace goes after it. */

@@ -35,7 +35,9 @@ describe("names", () => {
 describe("ip batches", () => {
   const names = { netns: "mc-abc", hostVeth: "vmcabc" };
   it("creates the namespace and a veth with eth0 inside it", () => {
-    expect(podHostBatch(names)).toBe("netns add mc-abc\nlink add vmcabc type veth peer name eth0 netns mc-abc\nlink set vmcabc master mc0 up\n");
+    expect(podHostBatch(names)).toBe(
+      "netns add mc-abc\nlink add vmcabc type veth peer name eth0 netns mc-abc\nlink set vmcabc master mc0 up\nlink set vmcabc type bridge_slave hairpin on\n",
+    );
   });
   it("configures the pod side", () => {
     expect(podNetnsBatch("10.244.1.7", podRange("10.244.1.0/24"))).toBe(

@@ -59,12 +59,17 @@ export function podNames(uid: string): { key: string; netns: string; hostVeth: s
   return { key, netns: `mc-${key}`, hostVeth: `vmc${key}` };
 }
 
-/** Lines for `ip -batch -` in the node's namespace: the netns and a veth whose pod end is eth0 inside it. */
+/**
+ * Lines for `ip -batch -` in the node's namespace: the netns and a veth whose pod end is eth0 inside
+ * it. Hairpin mode on the bridge port lets a pod reach itself through a service (the proxy DNATs
+ * the packet back to the port it came in on, which a bridge otherwise never sends to).
+ */
 export function podHostBatch(names: { netns: string; hostVeth: string }): string {
   return [
     `netns add ${names.netns}`,
     `link add ${names.hostVeth} type veth peer name eth0 netns ${names.netns}`,
     `link set ${names.hostVeth} master ${BRIDGE} up`,
+    `link set ${names.hostVeth} type bridge_slave hairpin on`,
   ].join("\n") + "\n";
 }
 

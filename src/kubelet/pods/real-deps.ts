@@ -1,9 +1,11 @@
 // The PodRuntimeDeps of a real node: the image store (images/), the pod network and its route
-// watcher (network/), the OCI spec builder and rootfs mounts (oci/), volumes (volumes/) and the
-// environment (env/).
+// watcher (network/), the service proxy (src/proxy), the OCI spec builder and rootfs mounts (oci/),
+// volumes (volumes/) and the environment (env/).
 
 import type { RestClient } from "../../client/rest.js";
-import { resolveEnv } from "../env/index.js";
+import { DEFAULT_POD_SUBNET } from "../../cluster/config/types.js";
+import { IptablesApplier, ServiceProxy } from "../../proxy/index.js";
+import { resolveEnv, serviceEnvFor } from "../env/index.js";
 import { ImageStore } from "../images/index.js";
 import { NodeRoutesWatcher, PodNetwork } from "../network/index.js";
 import { buildOciSpec, containerArgs, mountRootfs, oomScoreAdj, resolveProcessUser, unmountRootfs, type ProcessUser } from "../oci/index.js";
@@ -28,7 +30,17 @@ export function nodeRuntimeDeps(opts: NodeDepsOptions): PodRuntimeDeps {
   const images = new ImageStore({ root: `${opts.stateDir}/images` });
   const network = new PodNetwork({ nodeName: opts.nodeName, stateDir: `${opts.stateDir}/network`, log, ...(opts.podSubnet ? { podSubnet: opts.podSubnet } : {}) });
   const routes = new NodeRoutesWatcher({ client: opts.client, nodeName: opts.nodeName, network, log });
-  const volumes = new VolumeManager({ client: opts.client, nodeName: opts.nodeName, podsDir: `${opts.stateDir}/pods`, log, ...(opts.hostIP ? { hostIP: opts.hostIP } : {}) });
+  // Services' cluster IPs and NodePorts on this node (its rules live in the node's netns, next to the pod network's).
+  const proxy = new ServiceProxy({ client: opts.client, applier: new IptablesApplier(), podSubnet: opts.podSubnet ?? DEFAULT_POD_SUBNET, nodeName: opts.nodeName, log });
+  const volumes = new VolumeManager({
+    client: opts.client,
+    tokenClient: opts.client, // bound ServiceAccount tokens for kube-api-access-* volumes
+    refreshIntervalMs: 60_000, // token renewal and ConfigMap/Secret updates in volumes
+    nodeName: opts.nodeName,
+    podsDir: `${opts.stateDir}/pods`,
+    log,
+    ...(opts.hostIP ? { hostIP: opts.hostIP } : {}),
+  });
   return {
     images,
     network,
@@ -43,8 +55,14 @@ export function nodeRuntimeDeps(opts: NodeDepsOptions): PodRuntimeDeps {
     resolveUser: (rootfs, pod, c, image) => resolveProcessUser(rootfs, pod, c, image),
     mountRootfs: (layers, dir) => mountRootfs(layers, dir),
     unmountRootfs: (dir) => unmountRootfs(dir),
-    resolveEnv: (pod, c, image, ctx) => resolveEnv(pod, c, image, ctx),
-    start: () => routes.start(),
-    stop: () => routes.stop(),
+    // Service links and KUBERNETES_SERVICE_* from the Services that exist when the container starts.
+    resolveEnv: async (pod, c, image, ctx) => resolveEnv(pod, c, image, { ...ctx, serviceEnv: await serviceEnvFor(opts.client, pod) }),
+    start: () => {
+      routes.start();
+      proxy.start();
+    },
+    stop: async () => {
+      await Promise.all([routes.stop(), proxy.stop()]);
+    },
   };
 }
