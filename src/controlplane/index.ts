@@ -97,7 +97,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const nodeIpam = new NodeIpamController(registry, log, { podSubnet: opts.podSubnet });
   const endpointSlices = new EndpointSliceController(registry, log);
   const endpoints = new EndpointsController(registry, log);
-  const serviceAccounts = new ServiceAccountController(registry, log);
+  const serviceAccounts = new ServiceAccountController(registry, log, pki.ca.cert);
   const saTokens = new ServiceAccountTokens(registry, new TokenSigner(pki.serviceAccountKey.key));
   await watchStore(
     backend,

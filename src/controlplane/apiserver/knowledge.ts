@@ -6,6 +6,7 @@ import type { FieldError } from "../../api/errors.js";
 import { gvkKey, type KubeObject, type ResourceDef, type TypeStrategy } from "../../api/registry/types.js";
 import { RESOURCES } from "../../api/registry/resources.js";
 import { nameValidatorFor, prepareForUpdate as prepareForUpdateOf, strategies } from "../../api/types/index.js";
+import { admitPodServiceAccount } from "../../api/types/pod-serviceaccount.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/index.js";
 import { defaultManagerName, updateManagedFields } from "../../api/patch/index.js";
 import { schemaOf } from "../../api/schema/index.js";
@@ -60,7 +61,10 @@ export function createKnowledge(resources: readonly ResourceDef[] = RESOURCES): 
     prepareForCreate(r, obj) {
       const key = gvkKey(obj.apiVersion!, r.kind);
       if (RESET_STATUS_ON_CREATE.has(key)) obj.status = {};
-      if (isPod(r)) obj.status = { phase: "Pending" };
+      if (isPod(r)) {
+        obj.status = { phase: "Pending" };
+        admitPodServiceAccount(obj); // the ServiceAccount admission plugin
+      }
       if (r.kind === "PersistentVolumeClaim" && r.group === "") obj.status = { phase: "Pending" };
       if (r.kind === "PersistentVolume" && r.group === "") obj.status = { phase: "Pending" };
       if (isNamespace(r)) {

@@ -12,3 +12,4 @@ export {
   resolveEnv,
   type EnvContext,
 } from "./resolve.js";
+export { serviceEnv, serviceEnvFor, serviceVars } from "./service-env.js";

@@ -21,6 +21,7 @@ import type { RuntimeMount } from "../oci/spec.js";
 import { writeAtomic } from "./atomic-writer.js";
 import { checkHostPath } from "./host-path.js";
 import { volumePayload, type ObjectSource } from "./payload.js";
+import { ServiceAccountTokenManager } from "./sa-token.js";
 import { formatResolvConf, hostsFile, parseResolvConf, podDnsConfig, podHostname } from "./pod-files.js";
 
 export const DEFAULT_PODS_DIR = "/var/lib/minicluster/pods";
@@ -66,16 +67,18 @@ export interface VolumeManagerOptions {
   hostHosts?: string;
   nodeAllocatable?: Allocatable;
   /**
-   * TODO(issue 5): bound service account tokens for projected volumes. The API server side is
-   * done (src/controlplane/serviceaccount/tokens.ts): POST
-   * /api/v1/namespaces/NS/serviceaccounts/<pod.spec.serviceAccountName>/token with a TokenRequest
-   * {spec: {audiences: [audience] (omit for the API server's), expirationSeconds,
-   * boundObjectRef: {kind: "Pod", apiVersion: "v1", name, uid}}} returns status.token and
-   * status.expirationTimestamp. Wire this from the kubelet's RestClient and refresh the file
-   * after 80% of the lifetime (as the real kubelet); ca.crt and namespace come from configMap
-   * kube-root-ca.crt and the downward API in the admission-injected projected volume.
+   * Bound service account tokens for projected serviceAccountToken sources: (pod, request) → token.
+   * Without it but with `tokenClient`, the manager requests them itself (ServiceAccountTokenManager:
+   * POST .../serviceaccounts/SA/token bound to the pod, renewed after 80% of the lifetime).
    */
   serviceAccountToken?: (pod: Pod, req: { audience?: string; expirationSeconds: number }) => Promise<string | undefined>;
+  /** The kubelet's API client for TokenRequests (see serviceAccountToken). */
+  tokenClient?: Pick<RestClient, "request">;
+  /**
+   * When set, every prepared pod's configMap/secret/downwardAPI/projected volumes are refreshed
+   * at this interval until cleanup (renewing tokens, following ConfigMap/Secret changes).
+   */
+  refreshIntervalMs?: number;
   log?: (m: string) => void;
 }
 
@@ -103,11 +106,35 @@ export class VolumeManager {
   readonly podsDir: string;
   private readonly opts: VolumeManagerOptions;
   private allocatable: Allocatable | undefined;
+  private readonly tokens: ServiceAccountTokenManager | undefined;
+  private readonly refreshers = new Map<string, NodeJS.Timeout>();
 
   constructor(opts: VolumeManagerOptions) {
     this.opts = opts;
     this.podsDir = opts.podsDir ?? DEFAULT_PODS_DIR;
     this.allocatable = opts.nodeAllocatable;
+    if (!opts.serviceAccountToken && opts.tokenClient) this.tokens = new ServiceAccountTokenManager(opts.tokenClient);
+  }
+
+  private tokenSource(pod: Pod): ObjectSource["serviceAccountToken"] {
+    if (this.opts.serviceAccountToken) return (req) => this.opts.serviceAccountToken!(pod, req);
+    const tokens = this.tokens;
+    if (tokens) return (req) => tokens.token(pod, req);
+    return undefined;
+  }
+
+  private scheduleRefresh(pod: Pod): void {
+    const uid = pod.metadata?.uid ?? "";
+    const every = this.opts.refreshIntervalMs;
+    if (!every || this.refreshers.has(uid)) return;
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      void this.refresh(pod).finally(() => (running = false));
+    }, every);
+    timer.unref();
+    this.refreshers.set(uid, timer);
   }
 
   podDir(uid: string): string {
@@ -136,7 +163,7 @@ export class VolumeManager {
         }
         return this.allocatable;
       },
-      serviceAccountToken: this.opts.serviceAccountToken ? (req) => this.opts.serviceAccountToken!(pod, req) : undefined,
+      serviceAccountToken: this.tokenSource(pod),
     };
   }
 
@@ -160,6 +187,7 @@ export class VolumeManager {
         throw new VolumeSetupError(vol.name, (err as Error).message);
       }
     }
+    this.scheduleRefresh(pod);
     return out;
   }
 
@@ -291,6 +319,9 @@ export class VolumeManager {
   /** Unmounts what is mounted under the pod's dir (tmpfs emptyDirs) and removes it. Idempotent. */
   async cleanup(podUid: string): Promise<void> {
     const dir = this.podDir(podUid);
+    clearInterval(this.refreshers.get(podUid));
+    this.refreshers.delete(podUid);
+    this.tokens?.forget(podUid);
     for (const m of await mountsUnder(dir)) await unmount(m);
     // Never follow into something still mounted: refuse rather than delete through a mount.
     if ((await mountsUnder(dir)).length) throw new Error(`cleaning up pod ${podUid}: mounts remain under ${dir}`);

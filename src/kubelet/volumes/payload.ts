@@ -115,8 +115,8 @@ export async function volumePayload(pod: Pod, vol: Volume, src: ObjectSource, ct
       else if (s.secret) await secretInto(src, s.secret as SecretProjection, mode, out);
       else if (s.downwardAPI) await downwardInto(pod, s.downwardAPI.items, mode, src, ctx, out);
       else if (s.serviceAccountToken) {
-        // TODO(issue 5): the kubelet requests a bound token (TokenRequest) for the pod's service
-        // account and rotates it; until a token source is wired the file is left out.
+        // A bound token for the pod's ServiceAccount (the VolumeManager's token source renews it);
+        // with no token source (tests, no API client) the file is left out.
         const tok = await src.serviceAccountToken?.({ audience: s.serviceAccountToken.audience, expirationSeconds: s.serviceAccountToken.expirationSeconds ?? 3607 });
         if (tok !== undefined) out.set(s.serviceAccountToken.path, { data: tok, mode });
       }

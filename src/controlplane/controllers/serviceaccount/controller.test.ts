@@ -62,3 +62,36 @@ describe("namespaceToCheck", () => {
     expect(namespaceToCheck(ev("ADDED", "ServiceAccount", { name: "default", namespace: "b" }))).toBeUndefined();
   });
 });
+
+describe("kube-root-ca.crt publishing", () => {
+  const CM = RESOURCES.find((r) => r.kind === "ConfigMap" && r.group === "")!;
+  const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+  it("creates the ConfigMap with the CA and restores it when changed", async () => {
+    const withCA = new ServiceAccountController(registry, () => {}, PEM);
+    try {
+      await ns("ca");
+      await withCA.reconcile("ca");
+      const cm = await registry.get(CM, "ca", "kube-root-ca.crt");
+      expect(cm.data).toEqual({ "ca.crt": PEM });
+      await registry.update(CM, "ca", "kube-root-ca.crt", (cur) => ({ ...cur, data: { "ca.crt": "tampered", extra: "x" } }), ADMIN);
+      await withCA.reconcile("ca");
+      expect((await registry.get(CM, "ca", "kube-root-ca.crt")).data).toEqual({ "ca.crt": PEM });
+    } finally {
+      withCA.stop();
+    }
+  });
+
+  it("publishes nothing without a CA", async () => {
+    await ns("noca");
+    await ctl.reconcile("noca");
+    expect(await registry.tryGet(CM, "noca", "kube-root-ca.crt")).toBeUndefined();
+  });
+
+  it("reacts to changes and deletion of the ConfigMap, not to its creation", () => {
+    const ev = (type: "ADDED" | "MODIFIED" | "DELETED") => ({ type, resource: CM, object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: "z" } } });
+    expect(namespaceToCheck(ev("DELETED"))).toBe("z");
+    expect(namespaceToCheck(ev("MODIFIED"))).toBe("z");
+    expect(namespaceToCheck(ev("ADDED"))).toBeUndefined();
+  });
+});
