@@ -74,18 +74,21 @@ export function ptyResizer(child: ChildProcess): (size: TerminalSize) => Promise
   return (size) => (last = last.then(() => apply(size)));
 }
 
-/** The pty slave a descendant of `pid` has as stdin (script's child), waiting briefly for it to appear. */
+/**
+ * The pty slave that script's child (the shell that execs runc) has as stdin, waiting briefly for
+ * it to appear. Only script's own children are looked at: deeper down, the container's processes
+ * have the container's pty, whose /dev/pts/N names another pty in the node's namespace.
+ */
 async function findPty(pid: number): Promise<string | undefined> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const found = await ptyOfDescendants(pid, 0);
+    const found = await ptyOfChildren(pid);
     if (found) return found;
     await new Promise((r) => setTimeout(r, 20));
   }
   return undefined;
 }
 
-async function ptyOfDescendants(pid: number, depth: number): Promise<string | undefined> {
-  if (depth > 4) return undefined;
+async function ptyOfChildren(pid: number): Promise<string | undefined> {
   let children: number[];
   try {
     children = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).trim().split(/\s+/).filter(Boolean).map(Number);
@@ -99,8 +102,6 @@ async function ptyOfDescendants(pid: number, depth: number): Promise<string | un
     } catch {
       // gone already
     }
-    const deeper = await ptyOfDescendants(c, depth + 1);
-    if (deeper) return deeper;
   }
   return undefined;
 }
