@@ -32,6 +32,10 @@ import { Compactor } from "./store/compactor.js";
 import { resourcePrefix, decodeKv } from "./apiserver/storage.js";
 import { DEFAULT_SERVICE_SUBNET, ServiceAllocator, nthServiceIP } from "./services/allocator.js";
 import { KubernetesServiceReconciler, defaultAdvertiseAddress } from "./services/kubernetes-service.js";
+import { ClusterDnsFeed } from "./dns/feed.js";
+import { parseUpstream } from "./dns/forward.js";
+import { KubeDnsServiceReconciler } from "./dns/kube-dns-service.js";
+import { startDnsServer, type DnsServer } from "./dns/server.js";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
@@ -57,6 +61,13 @@ export interface ControlPlaneOptions {
   serviceSubnet?: string;
   /** The API server's address as pods reach it: the `kubernetes` Service's endpoint (default: the first non-loopback IPv4). */
   advertiseAddress?: string;
+  /**
+   * Cluster DNS (default off: it binds port 53 on all addresses, which in-process tests cannot):
+   * the DNS server on 0.0.0.0:PORT (UDP and TCP, default 53) answering from the cluster's records and
+   * forwarding other names to `upstreams` ("IP" or "IP:PORT"; default: the nameservers of
+   * /etc/resolv.conf), and the kube-system/kube-dns Service pointing at the advertise address.
+   */
+  dns?: { port?: number; upstreams?: string[]; host?: string } | false;
 }
 
 export interface ControlPlane {
@@ -67,6 +78,8 @@ export interface ControlPlane {
   registry: Registry;
   backend: Backend;
   scheduler?: Scheduler;
+  /** The cluster DNS server's address (with the `dns` option, once it listens). */
+  dns?: { host: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -99,6 +112,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const endpoints = new EndpointsController(registry, log);
   const serviceAccounts = new ServiceAccountController(registry, log, pki.ca.cert);
   const saTokens = new ServiceAccountTokens(registry, new TokenSigner(pki.serviceAccountKey.key));
+  const dnsServiceIP = nthServiceIP(serviceSubnet, 10);
+  const dnsFeed = opts.dns ? new ClusterDnsFeed({ dnsServiceIp: dnsServiceIP }) : undefined;
   await watchStore(
     backend,
     (ev) => {
@@ -112,6 +127,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       endpointSlices.onEvent(ev);
       endpoints.onEvent(ev);
       serviceAccounts.onEvent(ev);
+      dnsFeed?.onEvent(ev);
     },
     controllers.signal,
   );
@@ -153,6 +169,31 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   });
   await kubernetesService.start();
 
+  let dnsServer: DnsServer | undefined;
+  let kubeDnsService: KubeDnsServiceReconciler | undefined;
+  if (opts.dns && dnsFeed) {
+    const dnsPort = opts.dns.port ?? 53;
+    try {
+      dnsServer = await startDnsServer({
+        lookup: dnsFeed.lookup,
+        host: opts.dns.host ?? "0.0.0.0",
+        port: dnsPort,
+        ...(opts.dns.upstreams ? { upstreams: opts.dns.upstreams.map(parseUpstream) } : {}),
+        log,
+      });
+      log(`cluster DNS listening on ${dnsServer.host}:${dnsServer.port} (UDP and TCP), service IP ${dnsServiceIP}`);
+      kubeDnsService = new KubeDnsServiceReconciler(registry, log, {
+        serviceIP: dnsServiceIP,
+        advertiseAddress: opts.advertiseAddress ?? defaultAdvertiseAddress(),
+        port: dnsServer.port,
+      });
+      await kubeDnsService.start();
+    } catch (err) {
+      // The API keeps serving without cluster DNS; pods' cluster names then do not resolve.
+      log(`cluster DNS not started: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   const kubeconfigPath = opts.kubeconfigPath ?? path.join(opts.dataDir, "kubeconfig");
   const server_ = server.url.replace("0.0.0.0", "127.0.0.1");
   await writeKubeconfig(
@@ -168,8 +209,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     registry,
     backend,
     scheduler,
+    ...(dnsServer ? { dns: { host: dnsServer.host, port: dnsServer.port } } : {}),
     async stop() {
       await kubernetesService.stop();
+      await kubeDnsService?.stop();
+      await dnsServer?.close();
       controllers.abort();
       namespaces.stop();
       gc.stop();

@@ -52,6 +52,8 @@ export interface KubeletPodsOptions extends Partial<Pick<PodManagerOptions, "run
   deps?: PodRuntimeDeps;
   /** The cluster's pod subnet (default 10.244.0.0/16). */
   podSubnet?: string;
+  /** Cluster DNS service IPs written into ClusterFirst pods' resolv.conf (the kubelet's --cluster-dns). */
+  clusterDNS?: string[];
   /** The kubelet's HTTPS API (logs, exec, attach, port-forward): clients must present a certificate of this CA. */
   server?: { clientCa: string; port?: number; host?: string };
 }
@@ -103,7 +105,7 @@ class KubeletRunner {
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? (() => new Date());
     if (opts.pods) {
-      const { deps, podSubnet, server: _server, ...rest } = opts.pods;
+      const { deps, podSubnet, clusterDNS, server: _server, ...rest } = opts.pods;
       this.pods = new PodManager({
         ...rest,
         client: this.api,
@@ -118,6 +120,7 @@ class KubeletRunner {
               stateDir: opts.stateDir ?? "/var/lib/minicluster",
               hostIP: this.host?.internalIP,
               podSubnet,
+              ...(clusterDNS ? { clusterDNS } : {}),
               memoryCapacityBytes: this.host ? this.host.memoryKi * 1024 : undefined,
               log: this.log,
             })),

@@ -14,6 +14,7 @@ import { startKubelet, type Kubelet, type KubeletOptions } from "../kubelet/kube
 import { parseNodeConfig, type NodeConfig } from "./config.js";
 import { openNodeLogs } from "./logs.js";
 import { nodePaths, type NodePaths } from "./paths.js";
+import { DEFAULT_SERVICE_SUBNET } from "../cluster/config/types.js";
 
 export const API_PORT = 6443;
 
@@ -43,6 +44,8 @@ export interface RunNodeOptions {
   stderr?: (line: string) => void;
   /** Run pods with runc (default: only on a real node, root "/"). */
   pods?: boolean;
+  /** Control plane: serve cluster DNS on port 53 (default: only on a real node, root "/"). */
+  dns?: boolean;
 }
 
 export interface RunningNode {
@@ -73,6 +76,8 @@ export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
       ["ca.crt", "kubelet.crt", "kubelet.key"].map((f) => readRequired(path.join(paths.pkiDir, f), "a kubelet credential")),
     );
 
+    // The kube-dns Service's IP (the 10th of the service subnet) that pods' resolv.conf names.
+    const clusterDNS = clusterDnsIP(config.serviceSubnet ?? DEFAULT_SERVICE_SUBNET);
     let server = config.apiServer;
     if (config.role === "control-plane") {
       await adoptServerPki(paths);
@@ -92,6 +97,9 @@ export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
         sqliteNativeBinding: sqliteNativeBinding(),
         log: logs.component("server"),
         ...(opts.nodeLifecycle ? { nodeLifecycle: opts.nodeLifecycle } : {}),
+        // Cluster DNS on 0.0.0.0:53 of this node container; it forwards other names to the
+        // container's /etc/resolv.conf (Docker's 127.0.0.11, reachable from the node's own netns).
+        dns: (opts.dns ?? paths.root === "/") ? {} : false,
       });
       logs.component("server")(`API server listening on ${opts.bind ?? "0.0.0.0"}:${cp.port} (${Date.now() - started} ms after start)`);
       server = `https://127.0.0.1:${cp.port}`;
@@ -105,7 +113,7 @@ export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
       api: { server: server!, ca, cert, key, userAgent: `minicluster-kubelet/${config.nodeName}` },
       stateDir: paths.stateDir,
       log: logs.component("kubelet"),
-      ...((opts.pods ?? paths.root === "/") ? { pods: { podSubnet: config.podSubnet, server: { clientCa: ca } } } : {}),
+      ...((opts.pods ?? paths.root === "/") ? { pods: { podSubnet: config.podSubnet, clusterDNS: [clusterDNS], server: { clientCa: ca } } } : {}),
       ...opts.kubelet,
       hostInfo: () => hostInfo,
     });
@@ -138,6 +146,17 @@ export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
     logs.close();
     throw err;
   }
+}
+
+/** The 10th IP of an IPv4 service subnet ("10.96.0.0/16" → "10.96.0.10"), as the allocator reserves it. */
+export function clusterDnsIP(serviceSubnet: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(serviceSubnet.trim());
+  if (!m) throw new Error(`service subnet ${JSON.stringify(serviceSubnet)} is not an IPv4 CIDR`);
+  const bits = Number(m[5]);
+  const addr = m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
+  const base = bits === 0 ? 0 : addr - (addr % 2 ** (32 - bits));
+  const ip = base + 10;
+  return [24, 16, 8, 0].map((s) => Math.floor(ip / 2 ** s) % 256).join(".");
 }
 
 function describe(err: unknown): string {

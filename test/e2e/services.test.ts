@@ -1,11 +1,14 @@
 // Issue 5's service proxy on a real 3-node cluster with the real kubectl: a 3-replica Deployment
 // behind a ClusterIP Service answers from a pod on another node and spreads calls over every
 // replica; a pod reaches itself through a Service (hairpin); with no endpoints left a connection
-// is refused at once; a NodePort answers from the host on a worker's address.
+// is refused at once; a NodePort answers from the host on a worker's address. Cluster DNS at
+// 10.96.0.10 (the control plane's server behind kube-system/kube-dns): service names, a headless
+// service and an ExternalName resolve from the pod; a pod's mounted ServiceAccount token lists pods
+// through the API and a forged one gets 401.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { docker, e2eEnv, eventually } from "../test-utils/e2e.js";
 import { ensureTestImage } from "../test-utils/images.js";
 
@@ -120,6 +123,93 @@ describe("the service proxy on 3 nodes", () => {
       }, 20_000);
       expect(ok, `NodePort ${nodePort} on ${worker} (${addr})`).toBe(true);
       expect(names).toContain(body);
+    }
+  });
+
+  test("cluster DNS: the pod's resolv.conf names 10.96.0.10, and Service names answer by name", async () => {
+    const conf = await inClient("cat /etc/resolv.conf");
+    expect(conf.stdout).toMatch(/^nameserver 10\.96\.0\.10$/m);
+    expect(conf.stdout).toMatch(/^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m);
+    expect(conf.stdout).toMatch(/^options ndots:5$/m);
+    const svc = await k("get", "service", "kube-dns", "-n", "kube-system", "-o", "json");
+    expect((JSON.parse(svc) as { spec: { clusterIP: string } }).spec.clusterIP).toBe("10.96.0.10");
+    const ip = await clusterIP("web");
+    let looked = "";
+    const ok = await eventually(async () => {
+      const r = await inClient("nslookup web.default.svc.cluster.local");
+      looked = r.stdout + r.stderr;
+      return r.code === 0 && looked.includes(ip);
+    }, 30_000);
+    expect(ok, looked).toBe(true);
+    const names = (await pods("app=web")).map((p) => p.metadata.name);
+    for (const url of ["http://web", "http://web.default.svc.cluster.local"]) {
+      const r = await inClient(`timeout 10 wget -qO- ${url}`);
+      expect(r.code, `${url}: ${r.stderr}`).toBe(0);
+      expect(names).toContain(r.stdout.trim());
+    }
+  });
+
+  test("cluster DNS: a headless service resolves to every pod IP, an ExternalName to its target", async () => {
+    const headless = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web-headless" },
+      spec: { clusterIP: "None", selector: { app: "web" }, ports: [{ port: 8080 }] },
+    };
+    const file = path.join(env.home, "headless.json");
+    fs.writeFileSync(file, JSON.stringify(headless));
+    await k("create", "-f", file);
+    const podIPs = (await pods("app=web")).map((p) => p.status.podIP!).sort();
+    expect(podIPs).toHaveLength(3);
+    let out = "";
+    const all = await eventually(async () => {
+      const r = await inClient("nslookup web-headless.default.svc.cluster.local");
+      out = r.stdout;
+      return podIPs.every((ip) => out.includes(ip));
+    }, 30_000);
+    expect(all, out).toBe(true);
+
+    await k("create", "service", "externalname", "ext", "--external-name=web.default.svc.cluster.local");
+    const ip = await clusterIP("web");
+    let ext = "";
+    const resolved = await eventually(async () => {
+      const r = await inClient("nslookup ext.default.svc.cluster.local");
+      ext = r.stdout;
+      return ext.includes("web.default.svc.cluster.local");
+    }, 30_000);
+    expect(resolved, ext).toBe(true);
+    expect(ext).toContain(ip);
+  });
+
+  test("a pod's ServiceAccount token lists pods through the API; a forged token gets 401", async () => {
+    // The in-cluster address: kubernetes.default.svc is 10.96.0.1, and 443 accepts connections there.
+    const ns = await inClient("nslookup kubernetes.default.svc.cluster.local");
+    expect(ns.stdout).toContain("10.96.0.1");
+    const conn = await inClient("echo | timeout 10 nc -w 5 10.96.0.1 443; echo rc=$?");
+    expect(conn.stdout).toContain("rc=0");
+    // Debian's busybox wget has no TLS of its own (it runs an external `openssl s_client` / `ssl_client`,
+    // which the test image lacks), so the pod's token is used from the host, over the API server's
+    // published port.
+    await k("run", "tok", `--image=${image}`, "--restart=Never", `--overrides=${JSON.stringify({ spec: { nodeName: WORKERS[0] } })}`, "--command", "--", ...IDLE);
+    await k("wait", "--for=condition=Ready", "pod/tok", "--timeout=120s");
+    const token = (await k("exec", "tok", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token")).trim();
+    expect(token.split(".")).toHaveLength(3);
+    const server = (await k("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")).trim();
+    const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+    try {
+      const get = (t: string) =>
+        request(`${server}/api/v1/namespaces/default/pods`, { dispatcher: insecure, headers: { authorization: `Bearer ${t}` } });
+      const good = await get(token);
+      const body = (await good.body.json()) as { kind: string; items: unknown[] };
+      expect(good.statusCode).toBe(200);
+      expect(body.kind).toBe("PodList");
+      expect(body.items.length).toBeGreaterThan(0);
+      const [h, p] = token.split(".");
+      const forged = await get(`${h}.${p}.${Buffer.from("not the signature").toString("base64url")}`);
+      await forged.body.dump();
+      expect(forged.statusCode).toBe(401);
+    } finally {
+      await insecure.close();
     }
   });
 

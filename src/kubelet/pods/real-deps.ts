@@ -20,6 +20,8 @@ export interface NodeDepsOptions {
   hostIP?: string;
   /** The cluster's pod subnet (node.json podSubnet). */
   podSubnet?: string;
+  /** Cluster DNS service IPs for pods' resolv.conf. */
+  clusterDNS?: string[];
   /** For oom_score_adj of Burstable containers. */
   memoryCapacityBytes?: number;
   log?: (msg: string) => void;
@@ -40,6 +42,7 @@ export function nodeRuntimeDeps(opts: NodeDepsOptions): PodRuntimeDeps {
     podsDir: `${opts.stateDir}/pods`,
     log,
     ...(opts.hostIP ? { hostIP: opts.hostIP } : {}),
+    ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
   });
   return {
     images,

@@ -56,7 +56,11 @@ describe("resolv.conf", () => {
       "search ns1.svc.cluster.local svc.cluster.local cluster.local example.com corp\nnameserver 10.96.0.10\noptions ndots:5\n",
     ],
     ["ClusterFirst on host network is Default", { hostNetwork: true }, ["10.96.0.10"], "search example.com corp\nnameserver 127.0.0.11\noptions edns0 trust-ad ndots:0\n"],
-    ["Default", { dnsPolicy: "Default" }, ["10.96.0.10"], "search example.com corp\nnameserver 127.0.0.11\noptions edns0 trust-ad ndots:0\n"],
+    // The node's loopback resolver (Docker's 127.0.0.11) is unreachable from a pod's netns: the cluster DNS forwards for it.
+    ["Default with a loopback node resolver", { dnsPolicy: "Default" }, ["10.96.0.10"], "search example.com corp\nnameserver 10.96.0.10\noptions edns0 trust-ad ndots:0\n"],
+    ["Default without cluster DNS", { dnsPolicy: "Default" }, undefined, "search example.com corp\nnameserver 127.0.0.11\noptions edns0 trust-ad ndots:0\n"],
+    ["Default on host network keeps the loopback resolver", { dnsPolicy: "Default", hostNetwork: true }, ["10.96.0.10"], "search example.com corp\nnameserver 127.0.0.11\noptions edns0 trust-ad ndots:0\n"],
+    ["ClusterFirstWithHostNet", { dnsPolicy: "ClusterFirstWithHostNet", hostNetwork: true }, ["10.96.0.10"], "search ns1.svc.cluster.local svc.cluster.local cluster.local example.com corp\nnameserver 10.96.0.10\noptions ndots:5\n"],
     [
       "None with dnsConfig",
       { dnsPolicy: "None", dnsConfig: { nameservers: ["1.1.1.1", "8.8.8.8", "9.9.9.9", "1.0.0.1"], searches: ["a.b"], options: [{ name: "ndots", value: "2" }, { name: "rotate" }] } },
@@ -71,5 +75,10 @@ describe("resolv.conf", () => {
     ],
   ])("%s", (_, spec, clusterDNS, want) => {
     expect(formatResolvConf(podDnsConfig(pod(spec), node, { clusterDNS }))).toBe(want);
+  });
+  it("Default keeps a node resolver pods can reach", () => {
+    const routable = parseResolvConf("nameserver 192.168.1.1\nnameserver 127.0.0.53\n");
+    expect(podDnsConfig(pod({ dnsPolicy: "Default" }), routable, { clusterDNS: ["10.96.0.10"] }).nameservers).toEqual(["192.168.1.1", "10.96.0.10"]);
+    expect(podDnsConfig(pod({ dnsPolicy: "Default" }), parseResolvConf("nameserver 192.168.1.1\n"), { clusterDNS: ["10.96.0.10"] }).nameservers).toEqual(["192.168.1.1"]);
   });
 });

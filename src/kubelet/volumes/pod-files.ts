@@ -119,7 +119,16 @@ export function podDnsConfig(pod: Pod, node: DnsConfig, opts: DnsOptions = {}): 
       options: ["ndots:5"],
     };
   } else {
-    cfg = { nameservers: [...node.nameservers], searches: [...node.searches], options: [...node.options] };
+    // Default (and ClusterFirst without cluster DNS): the node's resolver. A node container's
+    // resolv.conf names Docker's embedded resolver, 127.0.0.11, which only answers inside the
+    // node's own netns, not in a pod's. Loopback nameservers are therefore replaced by the cluster
+    // DNS, which forwards every non-cluster name to the node's upstreams, so names resolve as they
+    // do on the node.
+    const loopback = (ip: string) => /^127\./.test(ip) || ip === "::1";
+    const usable = node.nameservers.filter((n) => !loopback(n));
+    const nameservers =
+      !hostNetwork && usable.length < node.nameservers.length && opts.clusterDNS?.length ? dedupe([...usable, ...opts.clusterDNS]) : [...node.nameservers];
+    cfg = { nameservers, searches: [...node.searches], options: [...node.options] };
   }
   const extra = pod.spec?.dnsConfig;
   if (extra) {
