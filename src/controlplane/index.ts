@@ -24,7 +24,7 @@ import { Scheduler, type SchedulerOptions } from "./scheduler/index.js";
 import { NodeIpamController } from "./controllers/nodeipam/controller.js";
 import { EndpointSliceController } from "./controllers/endpointslice/controller.js";
 import { EndpointsController } from "./controllers/endpoints/controller.js";
-import { watchStore } from "./controllers/store-watch.js";
+import { watchStore, type StoreEvent } from "./controllers/store-watch.js";
 import { ServiceAccountController } from "./controllers/serviceaccount/controller.js";
 import { ServiceAccountTokens } from "./serviceaccount/tokens.js";
 import { TokenSigner } from "./serviceaccount/token.js";
@@ -114,20 +114,24 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const saTokens = new ServiceAccountTokens(registry, new TokenSigner(pki.serviceAccountKey.key));
   const dnsServiceIP = nthServiceIP(serviceSubnet, 10);
   const dnsFeed = opts.dns ? new ClusterDnsFeed({ dnsServiceIp: dnsServiceIP }) : undefined;
+  // Everything fed by the one store watch; each is stopped with the control plane.
+  const fed: Array<{ onEvent(ev: StoreEvent): void; stop?(): void }> = [
+    namespaces,
+    gc,
+    replicaSets,
+    deployments,
+    ...(nodeLifecycle ? [nodeLifecycle] : []),
+    ...(scheduler ? [scheduler] : []),
+    nodeIpam,
+    endpointSlices,
+    endpoints,
+    serviceAccounts,
+    ...(dnsFeed ? [dnsFeed] : []),
+  ];
   await watchStore(
     backend,
     (ev) => {
-      namespaces.onEvent(ev);
-      gc.onEvent(ev);
-      replicaSets.onEvent(ev);
-      deployments.onEvent(ev);
-      nodeLifecycle?.onEvent(ev);
-      scheduler?.onEvent(ev);
-      nodeIpam.onEvent(ev);
-      endpointSlices.onEvent(ev);
-      endpoints.onEvent(ev);
-      serviceAccounts.onEvent(ev);
-      dnsFeed?.onEvent(ev);
+      for (const c of fed) c.onEvent(ev);
     },
     controllers.signal,
   );
@@ -137,6 +141,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   endpoints.start();
   const compactor = new Compactor(backend, log);
   compactor.start();
+  const stopControllers = () => {
+    controllers.abort();
+    for (const c of fed) c.stop?.();
+    compactor.stop();
+  };
 
   let server: ApiServer;
   try {
@@ -149,16 +158,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       log,
     });
   } catch (err) {
-    controllers.abort();
-    replicaSets.stop();
-    deployments.stop();
-    nodeLifecycle?.stop();
-    scheduler?.stop();
-    nodeIpam.stop();
-    endpointSlices.stop();
-    endpoints.stop();
-    serviceAccounts.stop();
-    compactor.stop();
+    stopControllers();
     await backend.close();
     throw new Error(`starting the API server on ${opts.bind ?? "127.0.0.1"}:${opts.port ?? 6443}`, { cause: err });
   }
@@ -214,18 +214,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       await kubernetesService.stop();
       await kubeDnsService?.stop();
       await dnsServer?.close();
-      controllers.abort();
-      namespaces.stop();
-      gc.stop();
-      replicaSets.stop();
-      deployments.stop();
-      nodeLifecycle?.stop();
-      scheduler?.stop();
-      nodeIpam.stop();
-    endpointSlices.stop();
-    endpoints.stop();
-      serviceAccounts.stop();
-      compactor.stop();
+      stopControllers();
       await server.close();
       await backend.close();
     },
