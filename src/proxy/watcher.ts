@@ -12,6 +12,7 @@ import type { Obj, RestClient } from "../client/rest.js";
 import { sleep } from "../kubelet/sleep.js";
 import type { ApplyResult, IptablesApplier } from "./applier.js";
 import { desiredRules, type DesiredRules, type ProxyConfig } from "./rules.js";
+import { SerialTask } from "../client/serial-task.js";
 
 const SERVICES: ResourceRef = { group: "", version: "v1", plural: "services", namespaced: true };
 const SLICES: ResourceRef = { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", namespaced: true };
@@ -41,8 +42,7 @@ export class ServiceProxy {
   private synced = { services: false, slices: false };
   private timer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
-  private syncing: Promise<void> | undefined;
-  private dirty = false;
+  private readonly syncs = new SerialTask(() => this.sync());
   private force = false;
   private lastError: string | undefined;
   private readyResolve!: () => void;
@@ -73,7 +73,7 @@ export class ServiceProxy {
     if (this.timer) clearTimeout(this.timer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     await Promise.all(this.loops);
-    await this.syncing;
+    await this.syncs.current;
   }
 
   private async watchLoop<T extends Obj>(r: ResourceRef, into: Map<string, T>, listed: () => void): Promise<void> {
@@ -115,23 +115,9 @@ export class ServiceProxy {
     if (this.abort.signal.aborted || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.kick();
+      this.syncs.request();
     }, ms);
     this.timer.unref?.();
-  }
-
-  private kick(): void {
-    if (this.syncing) {
-      this.dirty = true;
-      return;
-    }
-    this.syncing = this.sync().finally(() => {
-      this.syncing = undefined;
-      if (this.dirty) {
-        this.dirty = false;
-        this.kick();
-      }
-    });
   }
 
   private async sync(): Promise<void> {
@@ -151,7 +137,7 @@ export class ServiceProxy {
       if (this.abort.signal.aborted) return;
       this.force = true;
       this.report(`service proxy: applying rules: ${describe(err)} (retrying)`);
-      const t = setTimeout(() => this.kick(), this.retryMs);
+      const t = setTimeout(() => this.syncs.request(), this.retryMs);
       t.unref?.();
     }
   }

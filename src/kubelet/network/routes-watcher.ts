@@ -10,6 +10,7 @@ import type { ResourceRef } from "../../client/paths.js";
 import type { RestClient } from "../../client/rest.js";
 import type { PodNetwork } from "./pod-network.js";
 import { sleep } from "../sleep.js";
+import { SerialTask } from "../../client/serial-task.js";
 
 const NODES: ResourceRef = { group: "", version: "v1", plural: "nodes", namespaced: false };
 
@@ -45,8 +46,7 @@ export class NodeRoutesWatcher {
   private readonly log: (m: string) => void;
   private readonly retryMs: number;
   private running: Promise<void> | undefined;
-  private syncing: Promise<void> | undefined;
-  private dirty = false;
+  private readonly syncs = new SerialTask(() => this.sync());
   private retryTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private ensuredCIDR: string | undefined;
@@ -74,7 +74,7 @@ export class NodeRoutesWatcher {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     await this.running;
-    await this.syncing;
+    await this.syncs.current;
   }
 
   /** This node's pod CIDR once the bridge for it is up. */
@@ -120,17 +120,7 @@ export class NodeRoutesWatcher {
   /** Runs a sync now, or after the one in progress. */
   private changed(): void {
     if (this.abort.signal.aborted) return;
-    if (this.syncing) {
-      this.dirty = true;
-      return;
-    }
-    this.syncing = this.sync().finally(() => {
-      this.syncing = undefined;
-      if (this.dirty) {
-        this.dirty = false;
-        this.changed();
-      }
-    });
+    this.syncs.request();
   }
 
   private async sync(): Promise<void> {
