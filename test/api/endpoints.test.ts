@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCES } from "../../src/api/registry/resources.js";
 import type { Caller } from "../../src/controlplane/apiserver/rest.js";
 import { startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { waitFor } from "../test-utils/wait.js";
 
 const POD = RESOURCES.find((r) => r.kind === "Pod" && r.group === "")!;
 const KUBELET: Caller = { user: "system:node:n1", groups: ["system:nodes"], userAgent: "fake-kubelet" };
@@ -22,21 +23,6 @@ afterAll(async () => {
 
 async function json(...args: string[]): Promise<any> {
   return JSON.parse(await c.k(...args, "-o", "json"));
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
 
 /** What a kubelet reports: Running with an IP, Ready or not. */
