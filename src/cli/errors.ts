@@ -1,6 +1,8 @@
 // How the CLI reports failures: one line on stderr (the error and its causes), the stack only
 // with -v, and an exit code: 2 for usage errors, 1 for everything else.
 
+import { errorChain } from "../common/error-chain.js";
+
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
@@ -15,13 +17,7 @@ export function describeError(err: unknown, verbose: boolean): string {
     }
     return out;
   }
-  const parts: string[] = [];
-  let cur: unknown = err;
-  while (cur) {
-    parts.push(cur instanceof Error ? cur.message : String(cur));
-    cur = cur instanceof Error ? (cur as { cause?: unknown }).cause : undefined;
-  }
-  return parts.join(": ");
+  return errorChain(err);
 }
 
 export function exitCodeOf(err: unknown): number {

@@ -15,6 +15,7 @@ import { parseNodeConfig, type NodeConfig } from "./config.js";
 import { openNodeLogs } from "./logs.js";
 import { nodePaths, type NodePaths } from "./paths.js";
 import { DEFAULT_SERVICE_SUBNET } from "../cluster/config/types.js";
+import { errorChain } from "../common/error-chain.js";
 
 export const API_PORT = 6443;
 
@@ -140,7 +141,7 @@ export async function runNode(opts: RunNodeOptions = {}): Promise<RunningNode> {
       },
     };
   } catch (err) {
-    log(`failed to start: ${describe(err)}`);
+    log(`failed to start: ${errorChain(err)}`);
     await kubelet?.stop();
     await cp?.stop();
     logs.close();
@@ -157,12 +158,6 @@ export function clusterDnsIP(serviceSubnet: string): string {
   const base = bits === 0 ? 0 : addr - (addr % 2 ** (32 - bits));
   const ip = base + 10;
   return [24, 16, 8, 0].map((s) => Math.floor(ip / 2 ** s) % 256).join(".");
-}
-
-function describe(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
-  return parts.join(": ");
 }
 
 async function readRequired(file: string, what: string): Promise<string> {

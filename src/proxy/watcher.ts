@@ -13,6 +13,7 @@ import { sleep } from "../kubelet/sleep.js";
 import type { ApplyResult, IptablesApplier } from "./applier.js";
 import { desiredRules, type DesiredRules, type ProxyConfig } from "./rules.js";
 import { SerialTask } from "../client/serial-task.js";
+import { errorChain } from "../common/error-chain.js";
 
 const SERVICES: ResourceRef = { group: "", version: "v1", plural: "services", namespaced: true };
 const SLICES: ResourceRef = { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", namespaced: true };
@@ -103,7 +104,7 @@ export class ServiceProxy {
           rv = undefined;
           continue;
         }
-        this.report(`service proxy: watching ${r.plural}: ${describe(err)}`);
+        this.report(`service proxy: watching ${r.plural}: ${errorChain(err)}`);
         rv = undefined;
         await sleep(this.retryMs, signal);
       }
@@ -136,7 +137,7 @@ export class ServiceProxy {
     } catch (err) {
       if (this.abort.signal.aborted) return;
       this.force = true;
-      this.report(`service proxy: applying rules: ${describe(err)} (retrying)`);
+      this.report(`service proxy: applying rules: ${errorChain(err)} (retrying)`);
       const t = setTimeout(() => this.syncs.request(), this.retryMs);
       t.unref?.();
     }
@@ -149,8 +150,3 @@ export class ServiceProxy {
   }
 }
 
-function describe(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
-  return parts.join(": ");
-}

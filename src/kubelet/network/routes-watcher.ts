@@ -11,6 +11,7 @@ import type { RestClient } from "../../client/rest.js";
 import type { PodNetwork } from "./pod-network.js";
 import { sleep } from "../sleep.js";
 import { SerialTask } from "../../client/serial-task.js";
+import { errorChain } from "../../common/error-chain.js";
 
 const NODES: ResourceRef = { group: "", version: "v1", plural: "nodes", namespaced: false };
 
@@ -138,7 +139,7 @@ export class NodeRoutesWatcher {
       this.lastError = undefined;
     } catch (err) {
       if (this.abort.signal.aborted) return;
-      this.report(`pod network: ${describe(err)} (retrying)`);
+      this.report(`pod network: ${errorChain(err)} (retrying)`);
       this.retryTimer = setTimeout(() => this.changed(), this.retryMs);
       this.retryTimer.unref?.();
     }
@@ -151,8 +152,3 @@ export class NodeRoutesWatcher {
   }
 }
 
-function describe(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
-  return parts.join(": ");
-}

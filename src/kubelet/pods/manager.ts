@@ -13,7 +13,8 @@ import { ownCgroup, removeCgroupTree } from "./cgroups.js";
 import type { PodRuntimeDeps } from "./deps.js";
 import { EventRecorder } from "./events.js";
 import { Runc } from "./runc.js";
-import { describe, PODS, PodWorker } from "./worker.js";
+import { PODS, PodWorker } from "./worker.js";
+import { errorChain } from "../../common/error-chain.js";
 
 // The interfaces the kubelet's HTTPS API reads pods through; this manager implements them.
 import type { ContainerHandle, PodLocator } from "../server/types.js";
@@ -117,7 +118,7 @@ export class PodManager implements PodLocator {
     for (const uid of await fs.readdir(this.podsDir).catch(() => [] as string[])) {
       if (!live.has(uid)) await this.deps.volumes.cleanup(uid).catch(() => {});
     }
-    await this.deps.network.cleanupExcept?.(live).catch((err: unknown) => this.log(`cleaning up pod networks: ${describe(err)}`));
+    await this.deps.network.cleanupExcept?.(live).catch((err: unknown) => this.log(`cleaning up pod networks: ${errorChain(err)}`));
     for (const d of await fs.readdir(this.logDir).catch(() => [] as string[])) {
       const uid = d.split("_").at(-1) ?? "";
       if (!live.has(uid)) await fs.rm(path.join(this.logDir, d), { recursive: true, force: true }).catch(() => {});
@@ -155,7 +156,7 @@ export class PodManager implements PodLocator {
         if (signal.aborted) return;
         if (!(err instanceof WatchExpiredError)) {
           failures++;
-          this.log(`watching pods: ${describe(err)}`);
+          this.log(`watching pods: ${errorChain(err)}`);
           await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5000)));
         }
       }

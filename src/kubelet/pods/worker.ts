@@ -24,6 +24,7 @@ import { ProbeState, probeTiming, type ProbeKind } from "./probe-state.js";
 import { ptyResizer, type Runc } from "./runc.js";
 import type { TerminalSize } from "../../streaming/index.js";
 import { computePodStatus, podStatusChanged } from "./status.js";
+import { errorChain } from "../../common/error-chain.js";
 
 export const PODS: ResourceRef = { group: "", version: "v1", plural: "pods", namespaced: true };
 
@@ -268,7 +269,7 @@ export class PodWorker {
         } catch (err) {
           if (this.stopped) break;
           this.retryMs = Math.min(Math.max(500, this.retryMs * 2), 30_000);
-          this.env.log(`pod ${this.namespace}/${this.name}: ${describe(err)} (retrying in ${this.retryMs} ms)`);
+          this.env.log(`pod ${this.namespace}/${this.name}: ${errorChain(err)} (retrying in ${this.retryMs} ms)`);
           this.kickAfter(this.retryMs);
         }
       } while (this.dirty && !this.stopped && !this.done);
@@ -324,7 +325,7 @@ export class PodWorker {
     });
     const [netR, volR] = await Promise.allSettled([netP, volP]);
     if (netR.status === "rejected") {
-      this.env.events.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${describe(netR.reason)}`);
+      this.env.events.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${errorChain(netR.reason)}`);
       throw netR.reason;
     }
     const net = netR.value;
@@ -336,7 +337,7 @@ export class PodWorker {
       files = await this.env.deps.volumes.podFiles(pod, net.ip);
     } catch (err) {
       const isSetupError = (err as { reason?: unknown }).reason === "FailedMount";
-      this.env.events.record(pod, "Warning", "FailedMount", isSetupError ? (err as Error).message : `MountVolume.SetUp failed: ${describe(err)}`);
+      this.env.events.record(pod, "Warning", "FailedMount", isSetupError ? (err as Error).message : `MountVolume.SetUp failed: ${errorChain(err)}`);
       throw err;
     }
     this.sandbox = { net, volumes, files };
@@ -512,7 +513,7 @@ export class PodWorker {
       this.spawn(ctr, attempt, !!c.stdin, !!c.tty);
       spawned = true;
     } catch (err) {
-      const msg = describe(err);
+      const msg = errorChain(err);
       if (!spawned) {
         await deps.unmountRootfs(bundleDir).catch(() => {});
         ctr.status = { ...ctr.status, imageID: image.id, state: { waiting: { reason: "CreateContainerError", message: msg } } };
@@ -644,7 +645,7 @@ export class PodWorker {
       ctr.status = { ...ctr.status, ready: false, started: false, state: { terminated } };
     }
     this.env.log(`pod ${this.namespace}/${this.name} container ${ctr.spec.name} exited with ${exitCode} (${reason})`);
-    await this.env.deps.unmountRootfs(a.bundleDir).catch((err: unknown) => this.env.log(`unmounting ${a.bundleDir}: ${describe(err)}`));
+    await this.env.deps.unmountRootfs(a.bundleDir).catch((err: unknown) => this.env.log(`unmounting ${a.bundleDir}: ${errorChain(err)}`));
     await fs.rm(a.bundleDir, { recursive: true, force: true }).catch(() => {});
     if (a.memCgroup) await removeCgroupTree(a.memCgroup);
     this.kick();
@@ -880,12 +881,6 @@ async function tailLog(file: string): Promise<string | undefined> {
   const lines = text.split("\n").filter(Boolean).slice(-80).map((l) => l.split(" ").slice(3).join(" "));
   const msg = lines.join("\n").slice(-2048);
   return msg || undefined;
-}
-
-export function describe(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
-  return parts.join(": ");
 }
 
 export type { K8sContainerState };
