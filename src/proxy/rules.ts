@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import type { Service, ServicePort } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
+import type { UdpServicePort } from "./conntrack.js";
 
 export const SERVICES_CHAIN = "MC-SERVICES";
 export const NODEPORTS_CHAIN = "MC-NODEPORTS";
@@ -54,6 +55,8 @@ export interface DesiredRules {
   text: string;
   /** Service ports with endpoints, service ports rejected, endpoint chains. */
   counts: { servicePorts: number; rejected: number; endpoints: number };
+  /** Every UDP service port with its usable endpoints (for conntrack clean-up, which is not part of `text`). */
+  udp: UdpServicePort[];
 }
 
 type Protocol = "tcp" | "udp" | "sctp";
@@ -183,6 +186,7 @@ export function desiredRules(services: Iterable<Service>, slices: Iterable<Endpo
   const perService: string[] = [];
   const filter: string[] = [];
   const counts = { servicePorts: 0, rejected: 0, endpoints: 0 };
+  const udp: UdpServicePort[] = [];
   const nodePortDest = cfg.nodePortAddresses?.length ? cfg.nodePortAddresses.map((a) => `-d ${a}/32`) : ["-m addrtype --dst-type LOCAL"];
 
   for (const svc of svcs) {
@@ -197,6 +201,7 @@ export function desiredRules(services: Iterable<Service>, slices: Iterable<Endpo
       const name = servicePortName(svc, port);
       const nodePort = withNodePorts && port.nodePort ? port.nodePort : undefined;
       const eps = portEndpoints(svc, port, svcSlices);
+      if (proto === "udp") udp.push({ name, clusterIP, port: port.port, ...(nodePort ? { nodePort } : {}), endpoints: eps.map((e) => e.ip) });
       if (eps.length === 0) {
         counts.rejected++;
         const reject = proto === "tcp" ? "REJECT --reject-with tcp-reset" : "REJECT --reject-with icmp-port-unreachable";
@@ -262,7 +267,7 @@ export function desiredRules(services: Iterable<Service>, slices: Iterable<Endpo
   const natRules: TableRules = { chains: natChains, rules: nat };
   const filterRules: TableRules = { chains: [SERVICES_CHAIN], rules: filter };
   const text = tableText("nat", natRules) + tableText("filter", filterRules);
-  return { nat: natRules, filter: filterRules, text, counts };
+  return { nat: natRules, filter: filterRules, text, counts, udp };
 }
 
 function keyOf(svc: Service): string {

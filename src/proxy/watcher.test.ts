@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { ResourceRef } from "../client/paths.js";
 import type { ObjectList, RestClient, WatchEvent } from "../client/rest.js";
 import type { DesiredRules } from "./rules.js";
+import type { UdpFlowFilter } from "./conntrack.js";
 import { ServiceProxy } from "./watcher.js";
 
 /** A client whose lists answer from arrays and whose watches are fed by the test. */
@@ -48,6 +49,7 @@ function slice(ips: string[], rv: string): EndpointSlice {
 
 function setup(client: FakeClient) {
   const applied: DesiredRules[] = [];
+  const deleted: UdpFlowFilter[][] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const proxy = new ServiceProxy({
     client: client as unknown as RestClient,
@@ -60,9 +62,10 @@ function setup(client: FakeClient) {
         return "applied" as const;
       },
     },
+    conntrack: { delete: async (flows: UdpFlowFilter[]) => void deleted.push(flows) },
   });
   const appliedAtLeast = (n: number) => (applied.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })));
-  return { proxy, applied, appliedAtLeast };
+  return { proxy, applied, deleted, appliedAtLeast };
 }
 
 describe("ServiceProxy", () => {
@@ -110,5 +113,25 @@ describe("ServiceProxy", () => {
     await proxy.ready;
     expect(applied[0]!.counts.endpoints).toBe(1);
     await proxy.stop();
+  });
+
+  it("clears UDP conntrack entries after the rules that drop an endpoint are in", async () => {
+    const client = new FakeClient();
+    const udpSvc: Service = { ...svc, spec: { clusterIP: "10.96.0.50", ports: [{ port: 53, protocol: "UDP" }] } };
+    const udpSlice = (ips: string[], rv: string): EndpointSlice => ({ ...slice(ips, rv), ports: [{ port: 5353, protocol: "UDP" }] });
+    client.items.services = [udpSvc];
+    client.items.endpointslices = [udpSlice(["10.244.1.2", "10.244.1.3"], "2")];
+    const { proxy, applied, deleted, appliedAtLeast } = setup(client);
+    proxy.start();
+    await proxy.ready;
+    // First sync: entries from before the proxy started may be un-NATed.
+    expect(deleted).toEqual([[{ origDst: "10.96.0.50", dport: 53 }]]);
+    client.send("endpointslices", { type: "MODIFIED", object: udpSlice(["10.244.1.3"], "3") });
+    await appliedAtLeast(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(applied[1]!.udp).toEqual([{ name: "default/web", clusterIP: "10.96.0.50", port: 53, endpoints: ["10.244.1.3"] }]);
+    expect(deleted[1]).toEqual([{ origDst: "10.96.0.50", dport: 53, dstNat: "10.244.1.2" }]);
+    await proxy.stop();
+    expect(deleted).toHaveLength(2);
   });
 });

@@ -14,6 +14,7 @@ import type { ApplyResult, IptablesApplier } from "./applier.js";
 import { desiredRules, type DesiredRules, type ProxyConfig } from "./rules.js";
 import { SerialTask } from "../client/serial-task.js";
 import { errorChain } from "../common/error-chain.js";
+import { staleUdpFlows, type ConntrackCleaner, type UdpServicePort } from "./conntrack.js";
 
 const SERVICES: ResourceRef = { group: "", version: "v1", plural: "services", namespaced: true };
 const SLICES: ResourceRef = { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", namespaced: true };
@@ -21,6 +22,8 @@ const SLICES: ResourceRef = { group: "discovery.k8s.io", version: "v1", plural: 
 export interface ServiceProxyOptions extends ProxyConfig {
   client: RestClient;
   applier: Pick<IptablesApplier, "apply">;
+  /** Deletes UDP conntrack entries the new rules would not make (none when omitted). */
+  conntrack?: Pick<ConntrackCleaner, "delete">;
   log?: (m: string) => void;
   /** Wait after a change before syncing, gathering a burst (default 100 ms). */
   debounceMs?: number;
@@ -46,6 +49,8 @@ export class ServiceProxy {
   private readonly syncs = new SerialTask(() => this.sync());
   private force = false;
   private lastError: string | undefined;
+  /** The UDP service ports of the last applied rules (undefined before the first sync). */
+  private udp: UdpServicePort[] | undefined;
   private readyResolve!: () => void;
   /** Resolves after the first successful sync. */
   readonly ready: Promise<void> = new Promise((r) => (this.readyResolve = r));
@@ -130,6 +135,12 @@ export class ServiceProxy {
     try {
       const rules = desiredRules(this.services.values(), this.slices.values(), this.opts);
       const result = await this.opts.applier.apply(rules, { force });
+      // After the rules: a packet of a deleted flow must meet the new ones.
+      const stale = staleUdpFlows(this.udp, rules.udp);
+      this.udp = rules.udp;
+      if (stale.length && this.opts.conntrack) {
+        await this.opts.conntrack.delete(stale).catch((err: unknown) => this.log(`service proxy: clearing UDP conntrack entries: ${errorChain(err)}`));
+      }
       if (this.lastError) this.log("service proxy: rules in step again");
       this.lastError = undefined;
       this.opts.onSync?.({ result, rules, ms: performance.now() - t0 });

@@ -9,6 +9,7 @@ import type { Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IptablesApplier } from "../../src/proxy/applier.js";
+import { ConntrackCleaner, staleUdpFlows } from "../../src/proxy/conntrack.js";
 import { desiredRules } from "../../src/proxy/rules.js";
 
 const root = process.getuid?.() === 0;
@@ -28,7 +29,31 @@ function sh(args: string[]): string {
 const LISTENER = `
 const net = require("node:net");
 net.createServer((s) => { s.end(process.argv[1] + " " + s.remoteAddress + "\\n"); s.on("error", () => {}); })
-  .listen(8080, "0.0.0.0", () => console.log("listening"));
+  .listen(8080, "0.0.0.0", () => {
+    const u = require("node:dgram").createSocket("udp4");
+    u.on("message", (m, r) => u.send(process.argv[1], r.port, r.address));
+    u.bind(5353, "0.0.0.0", () => console.log("listening"));
+  });
+`;
+
+// Sends \`n\` datagrams to ip:port from one fixed source port (so every run is the same UDP flow
+// to conntrack); prints the answers ("timeout" where none came within 300 ms).
+const UDP_CLIENT = `
+const dgram = require("node:dgram");
+const [ip, port, n] = process.argv.slice(1);
+const s = dgram.createSocket({ type: "udp4", reuseAddr: true });
+s.bind(41000, async () => {
+  const out = [];
+  for (let i = 0; i < Number(n); i++) {
+    out.push(await new Promise((resolve) => {
+      const t = setTimeout(() => { s.removeAllListeners("message"); resolve("timeout"); }, 300);
+      s.once("message", (m) => { clearTimeout(t); resolve(m.toString()); });
+      s.send("ping", Number(port), ip);
+    }));
+  }
+  console.log(JSON.stringify(out));
+  s.close();
+});
 `;
 
 // Connects `n` times to ip:port; prints one JSON line per attempt: {ok, text|code, ms}.
@@ -50,6 +75,10 @@ const [ip, port, n] = process.argv.slice(1);
   }
 })();
 `;
+
+function askUdp(ns: string, ip: string, port: number, n: number): string[] {
+  return JSON.parse(sh(["ip", "netns", "exec", ns, process.execPath, "-e", UDP_CLIENT, ip, String(port), String(n)])) as string[];
+}
 
 interface Attempt {
   ok: boolean;
@@ -83,6 +112,7 @@ function slice(svc: string, ips: string[]): EndpointSlice {
 
 describe.skipIf(!root)("service proxy rules in a network namespace", () => {
   const applier = new IptablesApplier({ netns: NODE });
+  const cleaner = new ConntrackCleaner({ netns: NODE });
 
   beforeAll(async () => {
     sh(["ip", "netns", "add", NODE]);
@@ -192,6 +222,28 @@ describe.skipIf(!root)("service proxy rules in a network namespace", () => {
     expect((await connect(NODE, "10.96.0.50", 80, 5)).map((x) => x.text?.split(" ")[0])).toEqual(Array(5).fill("ep-b"));
     const chains = sh(["ip", "netns", "exec", NODE, "iptables-nft-save", "-t", "nat"]).match(/^:MC-S(VC|EP)-\S+/gm);
     expect(chains).toHaveLength(1);
+  });
+
+  it("after a UDP endpoint goes, its conntrack entries are deleted and the flow moves to the one left", async () => {
+    const udp = (ips: string[]) =>
+      desiredRules(
+        [service("dns", "10.96.0.53", { ports: [{ port: 53, protocol: "UDP" }] })],
+        [{ ...slice("dns", ips), ports: [{ port: 5353, protocol: "UDP" }] }],
+        cfg,
+      );
+    const first = udp([PODS[0]!.ip]);
+    await applier.apply(first);
+    await cleaner.delete(staleUdpFlows(undefined, first.udp));
+    expect(askUdp(NODE, "10.96.0.53", 53, 3)).toEqual(["ep-a", "ep-a", "ep-a"]);
+    // The rules alone do not move a flow the kernel already NATed: it stays on ep-a.
+    const second = udp([PODS[1]!.ip]);
+    await applier.apply(second);
+    expect(askUdp(NODE, "10.96.0.53", 53, 2)).toEqual(["ep-a", "ep-a"]);
+    const stale = staleUdpFlows(first.udp, second.udp);
+    expect(stale).toEqual([{ origDst: "10.96.0.53", dport: 53, dstNat: PODS[0]!.ip }]);
+    await cleaner.delete(stale);
+    expect(askUdp(NODE, "10.96.0.53", 53, 3)).toEqual(["ep-b", "ep-b", "ep-b"]);
+    expect(sh(["ip", "netns", "exec", NODE, "conntrack", "-L", "-p", "udp", "--orig-dst", "10.96.0.53"])).not.toContain(`src=${PODS[0]!.ip}`);
   });
 
   it("cleanup removes every chain and jump of ours", async () => {

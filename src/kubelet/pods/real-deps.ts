@@ -4,7 +4,7 @@
 
 import type { RestClient } from "../../client/rest.js";
 import { DEFAULT_POD_SUBNET } from "../../cluster/config/types.js";
-import { IptablesApplier, ServiceProxy } from "../../proxy/index.js";
+import { ConntrackCleaner, IptablesApplier, ServiceProxy } from "../../proxy/index.js";
 import { resolveEnv, serviceEnvFor } from "../env/index.js";
 import { ImageStore } from "../images/index.js";
 import { NodeRoutesWatcher, PodNetwork } from "../network/index.js";
@@ -33,7 +33,7 @@ export function nodeRuntimeDeps(opts: NodeDepsOptions): PodRuntimeDeps {
   const network = new PodNetwork({ nodeName: opts.nodeName, stateDir: `${opts.stateDir}/network`, log, ...(opts.podSubnet ? { podSubnet: opts.podSubnet } : {}) });
   const routes = new NodeRoutesWatcher({ client: opts.client, nodeName: opts.nodeName, network, log });
   // Services' cluster IPs and NodePorts on this node (its rules live in the node's netns, next to the pod network's).
-  const proxy = new ServiceProxy({ client: opts.client, applier: new IptablesApplier(), podSubnet: opts.podSubnet ?? DEFAULT_POD_SUBNET, nodeName: opts.nodeName, log });
+  const proxy = new ServiceProxy({ client: opts.client, applier: new IptablesApplier(), conntrack: new ConntrackCleaner(), podSubnet: opts.podSubnet ?? DEFAULT_POD_SUBNET, nodeName: opts.nodeName, log });
   const volumes = new VolumeManager({
     client: opts.client,
     tokenClient: opts.client, // bound ServiceAccount tokens for kube-api-access-* volumes
