@@ -84,6 +84,15 @@ describe("ServiceAccount admission", () => {
     expect(pod.spec!.containers[0]!.volumeMounts ?? []).toEqual([]);
   });
 
+  it("follows the ServiceAccount's automountServiceAccountToken: false unless the pod overrides it", async () => {
+    const SAS = { group: "", version: "v1", plural: "serviceaccounts", namespaced: true } as const;
+    await api.create(SAS, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "quiet", namespace: "default" }, automountServiceAccountToken: false }, { namespace: "default" });
+    const off = await createPod("default", "sa-quiet", { serviceAccountName: "quiet" });
+    expect(off.spec!.volumes ?? []).toEqual([]);
+    const on = await createPod("default", "sa-quiet-but-mounted", { serviceAccountName: "quiet", automountServiceAccountToken: true });
+    expect(on.spec!.volumes!.map((v) => v.name)).toEqual([expect.stringMatching(/^kube-api-access-/)]);
+  });
+
   it("can update a pod that got the volume (no second volume is added)", async () => {
     const pod = await api.get<Pod>(PODS, "sa-mounted", { namespace: "default" });
     pod.metadata!.labels = { touched: "yes" };

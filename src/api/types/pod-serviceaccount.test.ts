@@ -42,6 +42,19 @@ describe("admitPodServiceAccount", () => {
     expect(m.spec.serviceAccountName).toBeUndefined();
   });
 
+  it("follows the ServiceAccount's automountServiceAccountToken: false unless the pod sets its own", () => {
+    const sa = { metadata: { name: "default" }, automountServiceAccountToken: false };
+    const a = pod({ containers: [{ name: "a" }] });
+    admitPodServiceAccount(a, Math.random, sa);
+    expect(a.spec.volumes).toBeUndefined();
+    const b = pod({ automountServiceAccountToken: true, containers: [{ name: "a" }] });
+    admitPodServiceAccount(b, Math.random, sa);
+    expect(b.spec.volumes).toHaveLength(1);
+    const c = pod({ containers: [{ name: "a" }] });
+    admitPodServiceAccount(c, Math.random, { metadata: { name: "default" }, automountServiceAccountToken: true });
+    expect(c.spec.volumes).toHaveLength(1);
+  });
+
   it("leaves containers that mount the path themselves, and adds no volume if none needs it", () => {
     const own = { name: "mine", mountPath: SERVICE_ACCOUNT_MOUNT_PATH };
     const a = pod({ containers: [{ name: "a", volumeMounts: [own] }], volumes: [{ name: "mine", secret: { secretName: "s" } }] });

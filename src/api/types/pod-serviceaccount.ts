@@ -1,6 +1,6 @@
 // What Kubernetes' ServiceAccount admission plugin adds to a new Pod (plugin/pkg/admission/
 // serviceaccount): serviceAccountName "default" when none is named, and — unless
-// spec.automountServiceAccountToken is false — a projected `kube-api-access-<random>` volume
+// spec.automountServiceAccountToken (or, when the pod leaves it unset, the ServiceAccount's) is false — a projected `kube-api-access-<random>` volume
 // (a bound token, the cluster CA from ConfigMap kube-root-ca.crt, the namespace) mounted read-only
 // at /var/run/secrets/kubernetes.io/serviceaccount in every init and app container that does not
 // mount something there already. Mirror pods (static pods) are left alone.
@@ -38,14 +38,19 @@ export function apiAccessVolume(name: string): Obj {
   };
 }
 
-/** Applies the ServiceAccount admission defaults to a Pod being created (in place). */
-export function admitPodServiceAccount(pod: Obj, random: () => number = Math.random): void {
+/**
+ * Applies the ServiceAccount admission defaults to a Pod being created (in place). `serviceAccount`:
+ * the pod's ServiceAccount when it exists; its automountServiceAccountToken: false applies unless
+ * the pod says otherwise.
+ */
+export function admitPodServiceAccount(pod: Obj, random: () => number = Math.random, serviceAccount?: Obj): void {
   if (!isObj(pod.spec)) pod.spec = {};
   const spec = pod.spec as Obj;
   const annotations = isObj(pod.metadata?.annotations) ? (pod.metadata.annotations as Obj) : {};
   if (annotations[MIRROR_ANNOTATION] !== undefined) return;
   if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || "default";
   if (spec.automountServiceAccountToken === false) return;
+  if (spec.automountServiceAccountToken === undefined && serviceAccount?.automountServiceAccountToken === false) return;
 
   const volumes = arr(spec.volumes);
   const names = new Set(volumes.map((v) => v.name as string));

@@ -21,7 +21,8 @@ export interface TrackOptions {
 export interface ApiKnowledge {
   resource(group: string, version: string, plural: string): ResourceDef | undefined;
   strategy(key: string): TypeStrategy | undefined;
-  prepareForCreate(r: ResourceDef, obj: KubeObject): void;
+  /** `serviceAccount`: for a Pod, its ServiceAccount if it exists (admission reads it). */
+  prepareForCreate(r: ResourceDef, obj: KubeObject, ctx?: { serviceAccount?: KubeObject }): void;
   prepareForUpdate(r: ResourceDef, next: KubeObject, current: KubeObject, subresource: string): void;
   prepareForDelete(r: ResourceDef, obj: KubeObject): void;
   validateMeta(r: ResourceDef, obj: KubeObject): FieldError[];
@@ -58,12 +59,12 @@ export function createKnowledge(resources: readonly ResourceDef[] = RESOURCES): 
     resource: (group, version, plural) => byPath.get(`${group}/${version}/${plural}`),
     strategy: (key) => strategies[key],
 
-    prepareForCreate(r, obj) {
+    prepareForCreate(r, obj, ctx) {
       const key = gvkKey(obj.apiVersion!, r.kind);
       if (RESET_STATUS_ON_CREATE.has(key)) obj.status = {};
       if (isPod(r)) {
         obj.status = { phase: "Pending" };
-        admitPodServiceAccount(obj); // the ServiceAccount admission plugin
+        admitPodServiceAccount(obj, Math.random, ctx?.serviceAccount); // the ServiceAccount admission plugin
       }
       if (r.kind === "PersistentVolumeClaim" && r.group === "") obj.status = { phase: "Pending" };
       if (r.kind === "PersistentVolume" && r.group === "") obj.status = { phase: "Pending" };

@@ -143,6 +143,7 @@ export class Registry {
   async create(r: ResourceDef, namespace: string, input: KubeObject, caller: Caller, opts: WriteOptions = {}): Promise<KubeObject> {
     const obj = input;
     const meta = metaOf(obj);
+    let ctx: { serviceAccount?: KubeObject } | undefined;
     obj.apiVersion = apiVersionOf(r);
     obj.kind = r.kind;
     if (r.namespaced) {
@@ -152,13 +153,14 @@ export class Registry {
       meta.namespace = namespace || meta.namespace;
       if (!meta.namespace) throw badRequest("the server could not find the requested resource: namespace is required");
       await this.admitNamespace(meta.namespace);
+      if (r.group === "" && r.kind === "Pod") ctx = { serviceAccount: await this.podServiceAccount(meta.namespace, obj) };
     } else {
       delete meta.namespace;
     }
     const generated = !meta.name && !!meta.generateName;
     for (let attempt = 0; ; attempt++) {
       if (generated) meta.name = generateName(meta.generateName!);
-      this.prepareForCreate(r, obj, caller, opts);
+      this.prepareForCreate(r, obj, caller, opts, ctx);
       const txn = this.hooksOf(r)?.beginCreate?.(obj);
       if (opts.dryRun) {
         txn?.revert();
@@ -182,7 +184,7 @@ export class Registry {
     }
   }
 
-  private prepareForCreate(r: ResourceDef, obj: KubeObject, caller: Caller, opts: WriteOptions): void {
+  private prepareForCreate(r: ResourceDef, obj: KubeObject, caller: Caller, opts: WriteOptions, ctx?: { serviceAccount?: KubeObject }): void {
     const meta = metaOf(obj);
     const strategy = this.knowledge.strategy(gvkKey(obj.apiVersion!, r.kind));
     delete meta.deletionTimestamp;
@@ -192,7 +194,7 @@ export class Registry {
     meta.creationTimestamp = this.now();
     if (strategy?.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
-    this.knowledge.prepareForCreate(r, obj);
+    this.knowledge.prepareForCreate(r, obj, ctx);
     strategy?.defaults?.(obj);
     const errors: FieldError[] = [...this.knowledge.validateMeta(r, obj), ...(strategy?.validate?.(obj) ?? [])];
     if (errors.length) throw invalid(r.kind, r.group, meta.name ?? meta.generateName ?? "", errors);
@@ -202,6 +204,14 @@ export class Registry {
       operation: "Update",
       now: this.now(),
     });
+  }
+
+  /** The ServiceAccount a new Pod names (or "default"), if it exists: admission reads its automount setting. */
+  private async podServiceAccount(namespace: string, pod: KubeObject): Promise<KubeObject | undefined> {
+    const spec = (pod.spec ?? {}) as { serviceAccountName?: unknown; serviceAccount?: unknown };
+    const name = [spec.serviceAccountName, spec.serviceAccount].find((n): n is string => typeof n === "string" && n !== "") ?? "default";
+    const saDef = this.knowledge.resource("", "v1", "serviceaccounts");
+    return saDef ? this.tryGet(saDef, namespace, name) : undefined;
   }
 
   private async admitNamespace(namespace: string): Promise<void> {
