@@ -1,7 +1,7 @@
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { Endpoint, EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { describe, expect, it } from "vitest";
-import { desiredRules, endpointChain, parseKernelState, portEndpoints, restoreInput, serviceChain } from "./rules.js";
+import { desiredRules, endpointChain, externalChain, parseKernelState, portEndpoints, restoreInput, serviceChain } from "./rules.js";
 
 const cfg = { podSubnet: "10.244.0.0/16" };
 
@@ -133,6 +133,45 @@ describe("desiredRules", () => {
     expect(r.nat.chains.slice(4)).toEqual([svcChain, a, b]);
     expect(chainOf(r.nat.rules, a!, names)[0]).toBe("-s 10.244.1.2/32 -j MC-MARK-MASQ");
     expect(chainOf(r.nat.rules, a!, names)[1]).toBe("-p tcp -m recent --set --name SEP1 --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination 10.244.1.2:80");
+  });
+
+  it("externalTrafficPolicy Local: outside callers keep their address and reach only this node's endpoints; none here means drop", () => {
+    const s = svc("web", { type: "NodePort", externalTrafficPolicy: "Local", ports: [{ port: 80, protocol: "TCP", nodePort: 30080 }] });
+    const eps = [
+      { ...ep("10.244.1.2"), nodeName: "n1" },
+      { ...ep("10.244.1.3"), nodeName: "n1" },
+      { ...ep("10.244.2.2"), nodeName: "n2" },
+    ];
+    const sl = slice("web", [{ port: 8080, protocol: "TCP" }], eps);
+    const svcChain = serviceChain("default/web", "tcp");
+    const ext = externalChain("default/web", "tcp");
+    const names = { [svcChain]: "SVC", [ext]: "EXT" };
+    const r = desiredRules([s], [sl], { ...cfg, nodeName: "n1" });
+    expect(chainOf(r.nat.rules, "MC-NODEPORTS", names)).toEqual([`-p tcp -m comment --comment "default/web" -m tcp --dport 30080 -j EXT`]);
+    expect(chainOf(r.nat.rules, ext, names)).toEqual([
+      `-s 10.244.0.0/16 -m comment --comment "pod traffic for default/web takes the cluster-wide path" -j SVC`,
+      "-m addrtype --src-type LOCAL -j MC-MARK-MASQ",
+      "-m addrtype --src-type LOCAL -j SVC",
+      "-p tcp -m statistic --mode random --probability 0.5000000000 -m tcp -j DNAT --to-destination 10.244.1.2:8080",
+      "-p tcp -m tcp -j DNAT --to-destination 10.244.1.3:8080",
+    ]);
+    expect(r.nat.chains).toContain(ext);
+    // The cluster IP still reaches every endpoint.
+    expect(chainOf(r.nat.rules, svcChain).filter((l) => l.includes("DNAT"))).toHaveLength(3);
+    expect(r.filter.rules).toEqual([]);
+
+    const elsewhere = desiredRules([s], [sl], { ...cfg, nodeName: "n3" });
+    expect(chainOf(elsewhere.nat.rules, ext, names).filter((l) => l.includes("DNAT"))).toEqual([]);
+    expect(chainOf(elsewhere.filter.rules, "MC-SERVICES")).toEqual([
+      `! -s 10.244.0.0/16 -m addrtype --dst-type LOCAL -m addrtype ! --src-type LOCAL -p tcp -m comment --comment "default/web has no local endpoints" -m tcp --dport 30080 -j DROP`,
+    ]);
+
+    const sticky = desiredRules([{ ...s, spec: { ...s.spec, sessionAffinity: "ClientIP" } }], [sl], { ...cfg, nodeName: "n2" });
+    const sep = endpointChain("default/web", "tcp", { ip: "10.244.2.2", port: 8080 });
+    expect(chainOf(sticky.nat.rules, ext, { ...names, [sep]: "SEP" }).slice(3)).toEqual([
+      "-m recent --rcheck --seconds 10800 --reap --name SEP --mask 255.255.255.255 --rsource -j SEP",
+      "-j SEP",
+    ]);
   });
 
   it("skips headless, ExternalName and IPv6-only services, and slices of other services or namespaces", () => {

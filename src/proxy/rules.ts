@@ -77,6 +77,10 @@ export function serviceChain(portName: string, proto: Protocol): string {
   return `MC-SVC-${chainHash(`${portName}/${proto}`)}`;
 }
 
+export function externalChain(portName: string, proto: Protocol): string {
+  return `MC-EXT-${chainHash(`${portName}/${proto}`)}`;
+}
+
 export function endpointChain(portName: string, proto: Protocol, ep: PortEndpoint): string {
   return `MC-SEP-${chainHash(`${portName}/${proto}/${ep.ip}:${ep.port}`)}`;
 }
@@ -143,6 +147,12 @@ function compareEndpoints(a: PortEndpoint, b: PortEndpoint): number {
 
 function ipNumber(ip: string): number {
   return ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/** The random match that picks the i-th of n endpoints evenly (1/n, then 1/(n-1), ...; none for the last). */
+function probabilityMatch(i: number, n: number): string {
+  const left = n - i;
+  return left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : "";
 }
 
 /** The matches of a protocol and destination port, in iptables-save's spelling. */
@@ -218,16 +228,22 @@ export function desiredRules(services: Iterable<Service>, slices: Iterable<Endpo
       services_.push(`-A ${SERVICES_CHAIN} -d ${clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${port.port} -j ${svcChain}`);
       if (nodePort) {
         const np = `-A ${NODEPORTS_CHAIN} -p ${proto} -m comment --comment "${name}" -m ${proto} --dport ${nodePort}`;
-        nodePorts.push(`${np} -j ${MARK_MASQ_CHAIN}`, `${np} -j ${svcChain}`);
+        if (svc.spec?.externalTrafficPolicy === "Local") {
+          const localEps = eps.filter((ep) => !cfg.nodeName || ep.nodeName === cfg.nodeName);
+          nodePorts.push(`${np} -j ${externalChain(name, proto)}`);
+          natChains.push(externalChain(name, proto));
+          perService.push(...externalLocalRules(name, proto, svcChain, localEps, cfg, affinity ? affinitySeconds : undefined));
+          if (localEps.length === 0) {
+            // kube-proxy drops these (a load balancer's health check sends clients elsewhere).
+            for (const d of nodePortDest) filter.push(`-A ${SERVICES_CHAIN} ! -s ${cfg.podSubnet} ${d} -m addrtype ! --src-type LOCAL -p ${proto} -m comment --comment "${name} has no local endpoints" -m ${proto} --dport ${nodePort} -j DROP`);
+          }
+        } else nodePorts.push(`${np} -j ${MARK_MASQ_CHAIN}`, `${np} -j ${svcChain}`);
       }
       // Callers from outside the pod subnet (the node, other hosts) must get replies back through
       // this node: masquerade them.
       perService.push(`-A ${svcChain} ! -s ${cfg.podSubnet} -d ${clusterIP}/32 ${portMatch(proto, port.port)} -j ${MARK_MASQ_CHAIN}`);
       const hairpin = (ep: PortEndpoint) => !cfg.nodeName || !ep.nodeName || ep.nodeName === cfg.nodeName;
-      const probability = (i: number) => {
-        const left = eps.length - i;
-        return left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : "";
-      };
+      const probability = (i: number) => probabilityMatch(i, eps.length);
       if (!affinity) {
         // No per-endpoint chains: with 10,000 endpoints their number makes iptables-nft-restore
         // --noflush quadratic (7 s instead of 0.4 s). Hairpin: a caller that is one of this
@@ -268,6 +284,30 @@ export function desiredRules(services: Iterable<Service>, slices: Iterable<Endpo
   const filterRules: TableRules = { chains: [SERVICES_CHAIN], rules: filter };
   const text = tableText("nat", natRules) + tableText("filter", filterRules);
   return { nat: natRules, filter: filterRules, text, counts, udp };
+}
+
+/**
+ * externalTrafficPolicy: Local for a NodePort: callers from outside keep their address (no
+ * masquerade) and reach only this node's endpoints; pods and the node itself take the cluster-wide
+ * path. With no local endpoint nothing is DNATed here and the filter table drops the packet.
+ */
+function externalLocalRules(name: string, proto: Protocol, svcChain: string, localEps: PortEndpoint[], cfg: ProxyConfig, affinitySeconds: number | undefined): string[] {
+  const ext = externalChain(name, proto);
+  const out = [
+    `-A ${ext} -s ${cfg.podSubnet} -m comment --comment "pod traffic for ${name} takes the cluster-wide path" -j ${svcChain}`,
+    `-A ${ext} -m addrtype --src-type LOCAL -j ${MARK_MASQ_CHAIN}`,
+    `-A ${ext} -m addrtype --src-type LOCAL -j ${svcChain}`,
+  ];
+  const probability = (i: number) => probabilityMatch(i, localEps.length);
+  if (affinitySeconds === undefined) {
+    localEps.forEach((ep, i) => out.push(`-A ${ext} -p ${proto}${probability(i)} -m ${proto} -j DNAT --to-destination ${ep.ip}:${ep.port}`));
+    return out;
+  }
+  // With ClientIP affinity the endpoint chains (made for the service chain) remember the client.
+  const seps = localEps.map((ep) => endpointChain(name, proto, ep));
+  for (const sep of seps) out.push(`-A ${ext} -m recent --rcheck --seconds ${affinitySeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`);
+  seps.forEach((sep, i) => out.push(`-A ${ext}${probability(i)} -j ${sep}`));
+  return out;
 }
 
 function keyOf(svc: Service): string {

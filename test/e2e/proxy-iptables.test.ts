@@ -15,6 +15,8 @@ import { desiredRules } from "../../src/proxy/rules.js";
 const root = process.getuid?.() === 0;
 const tag = `mctest-proxy-${process.pid}`;
 const NODE = `${tag}-n`;
+/** A host outside the cluster, one hop from the node (192.168.78.2 → the node's 192.168.78.1). */
+const OUTSIDE = `${tag}-x`;
 const PODS = [
   { ns: `${tag}-a`, ip: "10.244.0.2", name: "ep-a" },
   { ns: `${tag}-b`, ip: "10.244.0.3", name: "ep-b" },
@@ -128,6 +130,13 @@ describe.skipIf(!root)("service proxy rules in a network namespace", () => {
     inNode("link", "set", "d1", "up");
     inNode("route", "add", "default", "via", "192.168.77.254");
     sh(["ip", "netns", "exec", NODE, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+    sh(["ip", "netns", "add", OUTSIDE]);
+    inNode("link", "add", "x0", "type", "veth", "peer", "name", "eth0", "netns", OUTSIDE);
+    inNode("addr", "add", "192.168.78.1/24", "dev", "x0");
+    inNode("link", "set", "x0", "up");
+    sh(["ip", "-n", OUTSIDE, "addr", "add", "192.168.78.2/24", "dev", "eth0"]);
+    sh(["ip", "-n", OUTSIDE, "link", "set", "eth0", "up"]);
+    sh(["ip", "-n", OUTSIDE, "route", "add", "default", "via", "192.168.78.1"]);
     for (const [i, p] of PODS.entries()) {
       sh(["ip", "netns", "add", p.ns]);
       sh(["ip", "-n", NODE, "link", "add", `veth${i}`, "type", "veth", "peer", "name", "eth0", "netns", p.ns]);
@@ -146,7 +155,7 @@ describe.skipIf(!root)("service proxy rules in a network namespace", () => {
 
   afterAll(() => {
     for (const l of listeners) l.kill();
-    for (const ns of [NODE, ...PODS.map((p) => p.ns)]) {
+    for (const ns of [NODE, OUTSIDE, ...PODS.map((p) => p.ns)]) {
       try {
         sh(["ip", "netns", "del", ns]);
       } catch {
@@ -192,6 +201,21 @@ describe.skipIf(!root)("service proxy rules in a network namespace", () => {
     const sticky = await connect(NODE, "10.96.0.90", 80, 20);
     expect(sticky.every((a) => a.ok)).toBe(true);
     expect(new Set(sticky.map((a) => a.text)).size).toBe(1);
+  });
+
+  it("externalTrafficPolicy Local: an outside caller keeps its address and reaches only the node's own endpoints", async () => {
+    const svcLocal = service("loc", "10.96.0.91", { type: "NodePort", externalTrafficPolicy: "Local", ports: [{ port: 80, protocol: "TCP", nodePort: 30091 }] });
+    const sl = slice("loc", []);
+    sl.endpoints = PODS.map((p, i) => ({ addresses: [p.ip], conditions: { ready: true }, nodeName: i === 0 ? "here" : "there" }));
+    await applier.apply(desiredRules([svcLocal], [sl], { ...cfg, nodeName: "here" }));
+    const outside = await connect(OUTSIDE, "192.168.78.1", 30091, 10);
+    expect(outside.map((a) => a.text)).toEqual(Array(10).fill("ep-a 192.168.78.2"));
+    // The node itself takes the cluster-wide path (masqueraded, every endpoint).
+    const fromNode = await connect(NODE, "192.168.78.1", 30091, 30);
+    expect(new Set(fromNode.map((a) => a.text?.split(" ")[0]))).toEqual(new Set(["ep-a", "ep-b"]));
+    // On a node without an endpoint of its own, outside callers are dropped.
+    await applier.apply(desiredRules([svcLocal], [sl], { ...cfg, nodeName: "elsewhere" }));
+    expect(await connect(OUTSIDE, "192.168.78.1", 30091, 1)).toMatchObject([{ ok: false, code: "TIMEOUT" }]);
   });
 
   it("refuses at once a service without endpoints, and the jumps stay single and first", async () => {
