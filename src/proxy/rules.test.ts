@@ -1,7 +1,7 @@
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { Endpoint, EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { describe, expect, it } from "vitest";
-import { desiredRules, endpointChain, externalChain, parseKernelState, portEndpoints, restoreInput, serviceChain } from "./rules.js";
+import { desiredRules, endpointChain, externalChain, localChain, parseKernelState, portEndpoints, restoreInput, serviceChain } from "./rules.js";
 
 const cfg = { podSubnet: "10.244.0.0/16" };
 
@@ -172,6 +172,31 @@ describe("desiredRules", () => {
       "-m recent --rcheck --seconds 10800 --reap --name SEP --mask 255.255.255.255 --rsource -j SEP",
       "-j SEP",
     ]);
+  });
+
+  it("internalTrafficPolicy Local: the cluster IP reaches only this node's endpoints (drop when none); NodePorts still reach all", () => {
+    const s = svc("web", { type: "NodePort", internalTrafficPolicy: "Local", ports: [{ port: 80, protocol: "TCP", nodePort: 30080 }] });
+    const sl = slice("web", [{ port: 8080, protocol: "TCP" }], [
+      { ...ep("10.244.1.2"), nodeName: "n1" },
+      { ...ep("10.244.2.2"), nodeName: "n2" },
+    ]);
+    const svcChain = serviceChain("default/web", "tcp");
+    const svl = localChain("default/web", "tcp");
+    const names = { [svcChain]: "SVC", [svl]: "SVL" };
+    const r = desiredRules([s], [sl], { ...cfg, nodeName: "n1" });
+    expect(chainOf(r.nat.rules, "MC-SERVICES", names)[0]).toBe(`-d 10.96.0.50/32 -p tcp -m comment --comment "default/web cluster IP" -m tcp --dport 80 -j SVL`);
+    expect(chainOf(r.nat.rules, svl, names)).toEqual([
+      "! -s 10.244.0.0/16 -d 10.96.0.50/32 -p tcp -m tcp --dport 80 -j MC-MARK-MASQ",
+      "-s 10.244.1.2/32 -j MC-MARK-MASQ",
+      "-p tcp -m tcp -j DNAT --to-destination 10.244.1.2:8080",
+    ]);
+    expect(chainOf(r.nat.rules, "MC-NODEPORTS", names)).toContain(`-p tcp -m comment --comment "default/web" -m tcp --dport 30080 -j SVC`);
+    expect(chainOf(r.nat.rules, svcChain).filter((l) => l.includes("DNAT"))).toHaveLength(2);
+
+    const none = desiredRules([s], [sl], { ...cfg, nodeName: "n3" });
+    expect(none.nat.chains).not.toContain(svl);
+    expect(chainOf(none.nat.rules, "MC-SERVICES").some((l) => l.includes("cluster IP"))).toBe(false);
+    expect(chainOf(none.filter.rules, "MC-SERVICES")).toEqual([`-d 10.96.0.50/32 -p tcp -m comment --comment "default/web has no local endpoints" -m tcp --dport 80 -j DROP`]);
   });
 
   it("skips headless, ExternalName and IPv6-only services, and slices of other services or namespaces", () => {

@@ -6,12 +6,16 @@
 //         last a jump for node addresses to MC-NODEPORTS ("--dport NODEPORT -j MC-SVC-x", marked for
 //         masquerade); MC-SVC-x DNATs to an endpoint's ip:port chosen at random (probability 1/n,
 //         then 1/(n-1), ...); with ClientIP affinity it goes through one chain MC-SEP-y per endpoint
-//         that the recent module remembers clients in.
+//         that the recent module remembers clients in. internalTrafficPolicy Local: the cluster IP
+//         jumps to MC-SVL-x instead, which balances over this node's endpoints only.
+//         externalTrafficPolicy Local: the NodePort jumps to MC-EXT-x, which sends pods and the node
+//         itself to MC-SVC-x and outside callers, unmasqueraded, to this node's endpoints only.
 //         POSTROUTING -> MC-POSTROUTING masquerades what MC-MARK-MASQ marked: traffic to a cluster IP
 //         from outside the pod subnet (the node itself, other hosts), NodePort traffic, and hairpin
 //         traffic (a pod reaching itself through its service, which needs the node as source).
 // filter: INPUT, FORWARD, OUTPUT (new connections) -> MC-SERVICES: REJECT for service ports that have
-//         no usable endpoint, so connections fail at once instead of hanging.
+//         no usable endpoint, so connections fail at once instead of hanging; DROP where a Local
+//         traffic policy leaves this node without an endpoint (kube-proxy's choice).
 
 import { createHash } from "node:crypto";
 import type { Service, ServicePort } from "kubernetes-types/core/v1.js";
@@ -75,6 +79,10 @@ export function chainHash(s: string): string {
 
 export function serviceChain(portName: string, proto: Protocol): string {
   return `MC-SVC-${chainHash(`${portName}/${proto}`)}`;
+}
+
+export function localChain(portName: string, proto: Protocol): string {
+  return `MC-SVL-${chainHash(`${portName}/${proto}`)}`;
 }
 
 export function externalChain(portName: string, proto: Protocol): string {
@@ -225,46 +233,48 @@ export function desiredRules(services: Iterable<Service>, slices: Iterable<Endpo
       counts.endpoints += eps.length;
       const svcChain = serviceChain(name, proto);
       natChains.push(svcChain);
-      services_.push(`-A ${SERVICES_CHAIN} -d ${clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${port.port} -j ${svcChain}`);
+      const isLocal = (ep: PortEndpoint) => !cfg.nodeName || ep.nodeName === cfg.nodeName;
+      // An endpoint of unknown node might be here: hairpin rules for it cost nothing.
+      const hairpin = (ep: PortEndpoint) => !ep.nodeName || isLocal(ep);
+      const sticky = affinity ? affinitySeconds : undefined;
+      const clusterIPMatch = `-d ${clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${port.port}`;
+      // Callers from outside the pod subnet (the node, other hosts) must get replies back through
+      // this node: masquerade them.
+      const masqOutsiders = (chain: string) => `-A ${chain} ! -s ${cfg.podSubnet} -d ${clusterIP}/32 ${portMatch(proto, port.port)} -j ${MARK_MASQ_CHAIN}`;
+      if (svc.spec?.internalTrafficPolicy === "Local") {
+        // The cluster IP reaches only this node's endpoints (NodePorts still use svcChain, all of them).
+        const localEps = eps.filter(isLocal);
+        if (localEps.length) {
+          const svl = localChain(name, proto);
+          natChains.push(svl);
+          services_.push(`-A ${SERVICES_CHAIN} ${clusterIPMatch} -j ${svl}`);
+          perService.push(masqOutsiders(svl), ...balanceRules(svl, localEps, name, proto, sticky, hairpin));
+        } else filter.push(`-A ${SERVICES_CHAIN} ${clusterIPMatch.replace("cluster IP", "has no local endpoints")} -j DROP`);
+      } else services_.push(`-A ${SERVICES_CHAIN} ${clusterIPMatch} -j ${svcChain}`);
       if (nodePort) {
         const np = `-A ${NODEPORTS_CHAIN} -p ${proto} -m comment --comment "${name}" -m ${proto} --dport ${nodePort}`;
         if (svc.spec?.externalTrafficPolicy === "Local") {
-          const localEps = eps.filter((ep) => !cfg.nodeName || ep.nodeName === cfg.nodeName);
+          const localEps = eps.filter(isLocal);
           nodePorts.push(`${np} -j ${externalChain(name, proto)}`);
           natChains.push(externalChain(name, proto));
-          perService.push(...externalLocalRules(name, proto, svcChain, localEps, cfg, affinity ? affinitySeconds : undefined));
+          perService.push(...externalLocalRules(name, proto, svcChain, localEps, cfg, sticky));
           if (localEps.length === 0) {
             // kube-proxy drops these (a load balancer's health check sends clients elsewhere).
             for (const d of nodePortDest) filter.push(`-A ${SERVICES_CHAIN} ! -s ${cfg.podSubnet} ${d} -m addrtype ! --src-type LOCAL -p ${proto} -m comment --comment "${name} has no local endpoints" -m ${proto} --dport ${nodePort} -j DROP`);
           }
         } else nodePorts.push(`${np} -j ${MARK_MASQ_CHAIN}`, `${np} -j ${svcChain}`);
       }
-      // Callers from outside the pod subnet (the node, other hosts) must get replies back through
-      // this node: masquerade them.
-      perService.push(`-A ${svcChain} ! -s ${cfg.podSubnet} -d ${clusterIP}/32 ${portMatch(proto, port.port)} -j ${MARK_MASQ_CHAIN}`);
-      const hairpin = (ep: PortEndpoint) => !cfg.nodeName || !ep.nodeName || ep.nodeName === cfg.nodeName;
-      const probability = (i: number) => probabilityMatch(i, eps.length);
-      if (!affinity) {
-        // No per-endpoint chains: with 10,000 endpoints their number makes iptables-nft-restore
-        // --noflush quadratic (7 s instead of 0.4 s). Hairpin: a caller that is one of this
-        // node's endpoints of the service is masqueraded (kube-proxy does it only when the chosen
-        // endpoint is the caller itself; a difference only in the source address another replica sees).
-        for (const ep of eps) if (hairpin(ep)) perService.push(`-A ${svcChain} -s ${ep.ip}/32 -j ${MARK_MASQ_CHAIN}`);
-        eps.forEach((ep, i) => perService.push(`-A ${svcChain} -p ${proto}${probability(i)} -m ${proto} -j DNAT --to-destination ${ep.ip}:${ep.port}`));
-        continue;
-      }
+      perService.push(masqOutsiders(svcChain), ...balanceRules(svcChain, eps, name, proto, sticky, hairpin));
+      if (!affinity) continue;
       // Session affinity: one chain per endpoint, which records the client (recent module) and
-      // which the service chain checks first.
-      const sepChains = eps.map((ep) => endpointChain(name, proto, ep));
-      for (const sep of sepChains) perService.push(`-A ${svcChain} -m recent --rcheck --seconds ${affinitySeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`);
-      sepChains.forEach((sep, i) => perService.push(`-A ${svcChain}${probability(i)} -j ${sep}`));
-      eps.forEach((ep, i) => {
-        const sep = sepChains[i]!;
+      // which the balancing chains check first.
+      for (const ep of eps) {
+        const sep = endpointChain(name, proto, ep);
         natChains.push(sep);
         // Hairpin: a pod reaching itself through the service must see the node as the source.
         perService.push(`-A ${sep} -s ${ep.ip}/32 -j ${MARK_MASQ_CHAIN}`);
         perService.push(`-A ${sep} -p ${proto} -m recent --set --name ${sep} --mask 255.255.255.255 --rsource -m ${proto} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
-      });
+      }
     }
   }
 
@@ -287,27 +297,41 @@ export function desiredRules(services: Iterable<Service>, slices: Iterable<Endpo
 }
 
 /**
+ * The rules of a chain that picks one of `eps` at random (1/n, 1/(n-1), ...). Without affinity it
+ * DNATs directly — no per-endpoint chains: with 10,000 endpoints their number makes
+ * iptables-nft-restore --noflush quadratic (7 s instead of 0.4 s) — and masquerades a caller that
+ * is one of this node's endpoints (hairpin; kube-proxy does it only when the chosen endpoint is the
+ * caller itself, a difference only in the source address another replica sees). With ClientIP
+ * affinity it jumps to the endpoint chains, first to one that remembers the client.
+ */
+function balanceRules(chain: string, eps: PortEndpoint[], name: string, proto: Protocol, affinitySeconds: number | undefined, hairpin: (ep: PortEndpoint) => boolean): string[] {
+  const out: string[] = [];
+  const probability = (i: number) => probabilityMatch(i, eps.length);
+  if (affinitySeconds === undefined) {
+    for (const ep of eps) if (hairpin(ep)) out.push(`-A ${chain} -s ${ep.ip}/32 -j ${MARK_MASQ_CHAIN}`);
+    eps.forEach((ep, i) => out.push(`-A ${chain} -p ${proto}${probability(i)} -m ${proto} -j DNAT --to-destination ${ep.ip}:${ep.port}`));
+    return out;
+  }
+  const seps = eps.map((ep) => endpointChain(name, proto, ep));
+  for (const sep of seps) out.push(`-A ${chain} -m recent --rcheck --seconds ${affinitySeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`);
+  seps.forEach((sep, i) => out.push(`-A ${chain}${probability(i)} -j ${sep}`));
+  return out;
+}
+
+/**
  * externalTrafficPolicy: Local for a NodePort: callers from outside keep their address (no
  * masquerade) and reach only this node's endpoints; pods and the node itself take the cluster-wide
  * path. With no local endpoint nothing is DNATed here and the filter table drops the packet.
  */
 function externalLocalRules(name: string, proto: Protocol, svcChain: string, localEps: PortEndpoint[], cfg: ProxyConfig, affinitySeconds: number | undefined): string[] {
   const ext = externalChain(name, proto);
-  const out = [
+  return [
     `-A ${ext} -s ${cfg.podSubnet} -m comment --comment "pod traffic for ${name} takes the cluster-wide path" -j ${svcChain}`,
     `-A ${ext} -m addrtype --src-type LOCAL -j ${MARK_MASQ_CHAIN}`,
     `-A ${ext} -m addrtype --src-type LOCAL -j ${svcChain}`,
+    // Outside callers are never endpoints: no hairpin rules.
+    ...balanceRules(ext, localEps, name, proto, affinitySeconds, () => false),
   ];
-  const probability = (i: number) => probabilityMatch(i, localEps.length);
-  if (affinitySeconds === undefined) {
-    localEps.forEach((ep, i) => out.push(`-A ${ext} -p ${proto}${probability(i)} -m ${proto} -j DNAT --to-destination ${ep.ip}:${ep.port}`));
-    return out;
-  }
-  // With ClientIP affinity the endpoint chains (made for the service chain) remember the client.
-  const seps = localEps.map((ep) => endpointChain(name, proto, ep));
-  for (const sep of seps) out.push(`-A ${ext} -m recent --rcheck --seconds ${affinitySeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`);
-  seps.forEach((sep, i) => out.push(`-A ${ext}${probability(i)} -j ${sep}`));
-  return out;
 }
 
 function keyOf(svc: Service): string {

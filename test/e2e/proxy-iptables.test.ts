@@ -218,6 +218,13 @@ describe.skipIf(!root)("service proxy rules in a network namespace", () => {
     expect(await connect(OUTSIDE, "192.168.78.1", 30091, 1)).toMatchObject([{ ok: false, code: "TIMEOUT" }]);
   });
 
+  it("internalTrafficPolicy Local: the cluster IP reaches only the node's own endpoints", async () => {
+    const sl = slice("itp", []);
+    sl.endpoints = PODS.map((p, i) => ({ addresses: [p.ip], conditions: { ready: true }, nodeName: i === 0 ? "here" : "there" }));
+    await applier.apply(desiredRules([service("itp", "10.96.0.92", { internalTrafficPolicy: "Local" })], [sl], { ...cfg, nodeName: "there" }));
+    expect(new Set((await connect(PODS[0]!.ns, "10.96.0.92", 80, 20)).map((a) => a.text))).toEqual(new Set(["ep-b 10.244.0.2"]));
+  });
+
   it("refuses at once a service without endpoints, and the jumps stay single and first", async () => {
     const rules = desiredRules([service("web", "10.96.0.50"), service("empty", "10.96.0.60")], [slice("web", [PODS[0]!.ip])], cfg);
     expect(await applier.apply(rules)).toBe("applied");
