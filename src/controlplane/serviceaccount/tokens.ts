@@ -4,7 +4,7 @@
 // bound to) must still exist with the UID in the token, as kube-apiserver's validator checks.
 //
 // Mounting tokens into pods (the projected serviceAccountToken volume source) is the kubelet's
-// part: it will POST a TokenRequest bound to the pod, exactly as `createToken` serves here.
+// part (src/kubelet/volumes/sa-token.ts): it POSTs a TokenRequest bound to the pod, served by `createToken` here.
 import { badRequest, conflict, invalid, notFound, type FieldError } from "../../api/errors.js";
 import { RESOURCES } from "../../api/registry/resources.js";
 import type { KubeObject, ResourceDef } from "../../api/registry/types.js";
