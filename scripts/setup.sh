@@ -15,6 +15,8 @@ command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 [ -x /usr/sbin/debootstrap ] || command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 # Tests build their workload images from Debian's static busybox (images/test/), never pulling.
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+# The DNS benchmark from inside a pod (`npm run bench -- dns-pod`) loads the cluster DNS with dnsperf.
+command -v dnsperf >/dev/null 2>&1 || need_apt+=(dnsperf)
 # The service proxy's kernel test clears UDP conntrack entries as the nodes do.
 command -v conntrack >/dev/null 2>&1 || need_apt+=(conntrack)
 if [ ${#need_apt[@]} -gt 0 ]; then

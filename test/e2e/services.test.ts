@@ -3,10 +3,16 @@
 // replica; a pod reaches itself through a Service (hairpin); with no endpoints left a connection
 // is refused at once; a NodePort answers from the host on a worker's address. Cluster DNS at
 // 10.96.0.10 (the control plane's server behind kube-system/kube-dns): service names, a headless
-// service and an ExternalName resolve from the pod; a pod's mounted ServiceAccount token lists pods
-// through the API and a forged one gets 401.
+// service and an ExternalName resolve from the pod; a name outside the cluster goes to the
+// upstream in the control-plane node's resolv.conf (a DNS server this test runs on the network's
+// gateway, i.e. this host), followed without a restart; a pod's mounted ServiceAccount token lists
+// pods through the API and a forged one gets 401.
+import { execFile } from "node:child_process";
+import dgram from "node:dgram";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
+import * as dnsPacket from "dns-packet";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Agent, request } from "undici";
 import { docker, e2eEnv, eventually } from "../test-utils/e2e.js";
@@ -40,6 +46,59 @@ async function clusterIP(svc: string): Promise<string> {
 /** Runs a shell line in the client pod; never throws. */
 function inClient(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return env.kubectl(NAME, ["exec", "client", "--", "sh", "-c", line]);
+}
+
+/** Runs a shell line in a node container; throws on failure. */
+function inNode(node: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile("docker", ["exec", node, "sh", "-c", line], (err, stdout, stderr) => (err ? reject(new Error(`${line} on ${node}: ${stderr}`)) : resolve(stdout))),
+  );
+}
+
+/**
+ * A DNS server on ADDRESS:53 (UDP and TCP) that knows one name: outside.mctest.example A
+ * 192.0.2.55 (no other types); every other name is NXDOMAIN. Records the names it was asked.
+ */
+async function startOutsideDns(address: string): Promise<{ queries: string[]; close(): Promise<void> }> {
+  const queries: string[] = [];
+  const answer = (msg: Buffer): Buffer => {
+    const q = dnsPacket.decode(msg);
+    const question = q.questions![0]!;
+    const name = question.name.toLowerCase().replace(/\.$/, "");
+    queries.push(`${name} ${question.type}`);
+    const base = { type: "response" as const, id: q.id, questions: q.questions, flags: dnsPacket.RECURSION_AVAILABLE | dnsPacket.AUTHORITATIVE_ANSWER };
+    if (name !== "outside.mctest.example") return dnsPacket.encode({ ...base, flags: base.flags | 3 });
+    return dnsPacket.encode({ ...base, answers: question.type === "A" ? [{ name: question.name, type: "A", ttl: 5, data: "192.0.2.55" }] : [] });
+  };
+  const udp = dgram.createSocket("udp4");
+  udp.on("message", (msg, rinfo) => udp.send(answer(msg), rinfo.port, rinfo.address));
+  await new Promise<void>((resolve, reject) => {
+    udp.once("error", reject);
+    udp.bind(53, address, () => resolve());
+  });
+  const tcp = net.createServer((sock) => {
+    let buf = Buffer.alloc(0);
+    sock.on("error", () => sock.destroy());
+    sock.on("data", (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const res = answer(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        buf = buf.subarray(2 + buf.readUInt16BE(0));
+        sock.write(Buffer.concat([Buffer.from([res.length >> 8, res.length & 0xff]), res]));
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(53, address, () => resolve());
+  }).catch((err: unknown) => {
+    udp.close();
+    throw err;
+  });
+  return {
+    queries,
+    close: () => Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]).then(() => {}),
+  };
 }
 
 // httpd answers with the pod's hostname (= pod name) on 8080 (as in workloads.test.ts).
@@ -179,6 +238,39 @@ describe("the service proxy on 3 nodes", () => {
     }, 30_000);
     expect(resolved, ext).toBe(true);
     expect(ext).toContain(ip);
+  });
+
+  test("cluster DNS: an outside name goes to the upstream of the control-plane node's resolv.conf, followed without a restart", async () => {
+    const netInfo = (await docker.getNetwork(`minicluster-${NAME}`).inspect()) as { IPAM: { Config: Array<{ Gateway?: string }> } };
+    const gateway = netInfo.IPAM.Config.find((c) => c.Gateway?.includes("."))!.Gateway!;
+    const outside = await startOutsideDns(gateway);
+    const cp = `${NAME}-control-plane`;
+    // Rewritten in place (the same inode, as Docker bind-mounts it), restored from the copy.
+    await inNode(cp, "cp /etc/resolv.conf /tmp/mctest-resolv.conf.orig");
+    try {
+      await inNode(cp, `printf 'nameserver ${gateway}\\n' > /etc/resolv.conf`);
+      let out = "";
+      // The server stats resolv.conf at most once a second; a failed try is not cached (SERVFAIL).
+      const resolved = await eventually(async () => {
+        const r = await inClient("nslookup outside.mctest.example");
+        out = r.stdout + r.stderr;
+        return r.code === 0 && out.includes("192.0.2.55");
+      }, 30_000, 1000);
+      expect(resolved, out).toBe(true);
+      expect(outside.queries).toContain("outside.mctest.example A");
+      // Names in the cluster zone are still answered by the cluster (never asked upstream).
+      const kube = await inClient("nslookup kubernetes.default.svc.cluster.local");
+      expect(kube.stdout).toContain("10.96.0.1");
+      const clientIP = (await k("get", "pod", "client", "-o", "jsonpath={.status.podIP}")).trim();
+      const podName = `${clientIP.replace(/\./g, "-")}.default.pod.cluster.local`;
+      const pod = await inClient(`nslookup ${podName}`);
+      expect(pod.code, pod.stdout + pod.stderr).toBe(0);
+      expect(pod.stdout).toContain(clientIP);
+      expect(outside.queries.filter((q) => q.includes("cluster.local"))).toEqual([]);
+    } finally {
+      await inNode(cp, "cat /tmp/mctest-resolv.conf.orig > /etc/resolv.conf && rm /tmp/mctest-resolv.conf.orig");
+      await outside.close();
+    }
   });
 
   test("a pod's ServiceAccount token lists pods through the API; a forged token gets 401", async () => {

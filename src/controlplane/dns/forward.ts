@@ -2,6 +2,9 @@
 // Each upstream is tried in turn over UDP (a fresh socket, so a random source port, and a random
 // id per query); a truncated answer is asked again over TCP. When every upstream fails or times
 // out the caller answers SERVFAIL. Identical questions in flight share one upstream query.
+// Without explicit upstreams the node's /etc/resolv.conf is followed: stat'ed at most once a
+// second (on a query, no timer) and read again when its inode, size or mtime changed; the cache is
+// dropped when the upstreams change.
 
 import dgram from "node:dgram";
 import fs from "node:fs";
@@ -23,7 +26,8 @@ export interface ForwardResult {
 }
 
 export interface ForwarderOptions {
-  upstreams: Upstream[];
+  /** A fixed list, or a function asked on every query (a new array means new upstreams). */
+  upstreams: Upstream[] | (() => Upstream[]);
   /** Per-upstream timeout (default 2000 ms). */
   timeoutMs?: number;
   /** Most entries kept (default 10,000); the oldest go first. */
@@ -59,12 +63,76 @@ export function parseResolvConf(text: string): Upstream[] {
   return out;
 }
 
-export function systemUpstreams(path = "/etc/resolv.conf"): Upstream[] {
-  try {
-    return parseResolvConf(fs.readFileSync(path, "utf8"));
-  } catch {
-    return [];
+/** What tells that a file changed; undefined when it is missing. */
+export interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface ResolvConfSource {
+  stat: () => FileStamp | undefined;
+  read: () => string;
+  now?: () => number;
+  /** Least time between two stats (default 1000 ms). */
+  intervalMs?: number;
+}
+
+/**
+ * The nameservers of a resolv.conf that may change: `get()` stats it at most once per interval and
+ * reads it again only when the stamp changed. It returns the same array until then, so a caller
+ * can tell a change by identity. A missing or unreadable file gives no upstreams.
+ */
+export class ResolvConfUpstreams {
+  private current: Upstream[] = [];
+  private stamp: FileStamp | undefined;
+  private checkedAt = -Infinity;
+  private readonly now: () => number;
+  private readonly intervalMs: number;
+
+  constructor(private readonly src: ResolvConfSource) {
+    this.now = src.now ?? Date.now;
+    this.intervalMs = src.intervalMs ?? 1000;
   }
+
+  readonly get = (): Upstream[] => {
+    const now = this.now();
+    if (now - this.checkedAt < this.intervalMs) return this.current;
+    this.checkedAt = now;
+    const stamp = this.src.stat();
+    const same = (a?: FileStamp, b?: FileStamp) => !!a && !!b && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+    if (same(stamp, this.stamp)) return this.current;
+    this.stamp = stamp;
+    let next: Upstream[] = [];
+    if (stamp) {
+      try {
+        next = parseResolvConf(this.src.read());
+      } catch {
+        this.stamp = undefined; // read it again at the next check
+      }
+    }
+    if (!sameUpstreams(next, this.current)) this.current = next;
+    return this.current;
+  };
+}
+
+function sameUpstreams(a: Upstream[], b: Upstream[]): boolean {
+  return a.length === b.length && a.every((u, i) => u.host === b[i]!.host && u.port === b[i]!.port);
+}
+
+/** The nameservers of the system's resolv.conf, followed as it changes. */
+export function systemUpstreams(path = "/etc/resolv.conf"): ResolvConfUpstreams {
+  return new ResolvConfUpstreams({
+    stat: () => {
+      try {
+        const st = fs.statSync(path);
+        return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+      } catch {
+        return undefined;
+      }
+    },
+    read: () => fs.readFileSync(path, "utf8"),
+  });
 }
 
 interface CacheEntry {
@@ -83,8 +151,12 @@ export class Forwarder {
   private readonly maxTtl: number;
   private readonly maxNegativeTtl: number;
   private readonly now: () => number;
+  private readonly upstreams: () => Upstream[];
+  private lastUpstreams: Upstream[] | undefined;
 
-  constructor(private readonly opts: ForwarderOptions) {
+  constructor(opts: ForwarderOptions) {
+    const ups = opts.upstreams;
+    this.upstreams = typeof ups === "function" ? ups : () => ups;
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.cacheSize = opts.cacheSize ?? 10_000;
     this.maxTtl = opts.maxTtl ?? 30;
@@ -98,12 +170,18 @@ export class Forwarder {
 
   /** Resolves a question upstream; rejects when no upstream answered. */
   resolve(name: string, type: string, cls = "IN"): Promise<ForwardResult> {
+    const upstreams = this.upstreams();
+    if (upstreams !== this.lastUpstreams) {
+      // Answers from the old resolvers are not kept (one in flight may still land afterwards).
+      if (this.lastUpstreams) this.cache.clear();
+      this.lastUpstreams = upstreams;
+    }
     const key = `${cls}|${type}|${name.toLowerCase().replace(/\.+$/, "")}`;
     const hit = this.fromCache(key);
     if (hit) return Promise.resolve(hit);
     const pending = this.inflight.get(key);
     if (pending) return pending;
-    const p = this.ask(name, type, cls)
+    const p = this.ask(upstreams, name, type, cls)
       .then((res) => {
         this.store(key, res);
         return res;
@@ -141,9 +219,9 @@ export class Forwarder {
     this.cache.set(key, { rcode: res.rcode, answers: res.answers, authorities: res.authorities, stored: now, expires: now + ttl * 1000 });
   }
 
-  private async ask(name: string, type: string, cls: string): Promise<ForwardResult> {
+  private async ask(upstreams: Upstream[], name: string, type: string, cls: string): Promise<ForwardResult> {
     let lastErr: unknown = new Error("no upstream resolvers");
-    for (const up of this.opts.upstreams) {
+    for (const up of upstreams) {
       try {
         const query: dnsPacket.Packet = {
           type: "query",

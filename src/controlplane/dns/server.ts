@@ -16,7 +16,7 @@ export interface DnsServerOptions {
   /** Listen address (default 127.0.0.1) and port (default 53; 0 picks a free port for both). */
   host?: string;
   port?: number;
-  /** Upstream resolvers (default: the nameservers of /etc/resolv.conf). */
+  /** Upstream resolvers (default: the nameservers of /etc/resolv.conf, followed as it changes). */
   upstreams?: Upstream[];
   /** Per-upstream timeout (default 2000 ms). */
   forwardTimeoutMs?: number;
@@ -162,7 +162,7 @@ function formErr(msg: Buffer): Buffer | undefined {
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   const host = opts.host ?? "127.0.0.1";
   const log = opts.log ?? (() => {});
-  const forwarder = new Forwarder({ upstreams: opts.upstreams ?? systemUpstreams(), timeoutMs: opts.forwardTimeoutMs, cacheSize: opts.cacheSize });
+  const forwarder = new Forwarder({ upstreams: opts.upstreams ?? systemUpstreams().get, timeoutMs: opts.forwardTimeoutMs, cacheSize: opts.cacheSize });
   const tcpIdleMs = opts.tcpIdleMs ?? 10_000;
 
   const makeUdp = () => {
