@@ -313,8 +313,19 @@ describe("the service proxy on 3 nodes", () => {
     // Once the rules follow, the connection is refused rather than left to hang.
     // (Before the rules follow, a packet to the ClusterIP leaves by the default route, where this
     // machine's network may answer with an HTTP error of its own: wait for the refusal itself.)
-    const refused = await eventually(async () => /refused/i.test((await inClient(`timeout 5 wget -qO- http://${ip}/`)).stderr), 20_000);
-    expect(refused).toBe(true);
+    let last = "";
+    const refused = await eventually(async () => {
+      const r = await inClient(`timeout 5 wget -qO- http://${ip}/`);
+      last = `exit ${r.code}: ${r.stdout}${r.stderr}`;
+      return /refused/i.test(r.stderr);
+    }, 20_000);
+    if (!refused) {
+      // What the client's node had: its reject rules and the service's slices.
+      const node = (await k("get", "pod", "client", "-o", "jsonpath={.spec.nodeName}")).trim();
+      const rules = await inNode(node, `iptables-nft -t filter -L MC-SERVICES -v -n; iptables-nft -t filter -L FORWARD -v -n; iptables-legacy-save; conntrack -L -d ${ip}; conntrack -L -g ${ip}; ip route`).catch((e: unknown) => String(e));
+      const slices = await k("get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "yaml").catch((e: unknown) => String(e));
+      expect.fail(`no refusal from ${ip} within 20 s; last try ${last}\nfilter rules on ${node}:\n${rules}\nslices:\n${slices}`);
+    }
     // Timed inside the pod (kubectl exec's own overhead left out); `timeout 10` makes a hang visible as 10 s.
     const up = "$(cut -d' ' -f1 /proc/uptime)";
     const r = await inClient(`s=${up}; timeout 10 wget -qO- http://${ip}/; rc=$?; echo "$rc $s ${up}"`);

@@ -142,6 +142,13 @@ describe("iptablesRestoreInput", () => {
     expect(out).not.toContain("*filter");
   });
 
+  it("puts its jump after the service proxy's, whose REJECTs must come first", () => {
+    const withProxy = applied(cidr)
+      .replace("-A FORWARD -j MINICLUSTER-FORWARD\n", "-A FORWARD -m conntrack --ctstate NEW -j MC-SERVICES\n-A FORWARD -j DOCKER-USER\n");
+    const out = iptablesRestoreInput(withProxy, cidr, subnet)!;
+    expect(out).toContain("-I FORWARD 2 -j MINICLUSTER-FORWARD");
+  });
+
   it("puts back a jump someone removed", () => {
     const out = iptablesRestoreInput(applied(cidr).replace("-A FORWARD -j MINICLUSTER-FORWARD\n", ""), cidr, subnet)!;
     expect(out).toContain("-I FORWARD -j MINICLUSTER-FORWARD");

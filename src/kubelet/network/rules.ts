@@ -4,12 +4,14 @@
 
 import { createHash } from "node:crypto";
 import { ipv4ToNumber, numberToIPv4, parseIPv4Cidr, type IPv4Cidr } from "../../cluster/config/cidr.js";
+import { SERVICES_CHAIN } from "../../proxy/rules.js";
 
 export const BRIDGE = "mc0";
 /** Routes to other nodes' pods carry this protocol number, so we find (and remove) exactly ours. */
 export const ROUTE_PROTO = 147;
 export const NAT_CHAIN = "MINICLUSTER-POSTROUTING";
 export const FORWARD_CHAIN = "MINICLUSTER-FORWARD";
+
 /** The node image's iptables is the nf_tables variant, and Docker's own rules in a node (its DNS) are there too. */
 export const IPTABLES_SAVE = "iptables-nft-save";
 export const IPTABLES_RESTORE = "iptables-nft-restore";
@@ -148,8 +150,15 @@ export function iptablesRestoreInput(saved: string, podCIDR: string, podSubnet: 
   }
   if (!filterOk) {
     out.push("*filter", `:${FORWARD_CHAIN} - [0:0]`);
-    // First in FORWARD: ahead of any DROP policy rules someone else put there.
-    if (!filter.includes(fwdJump)) out.push(`-I FORWARD -j ${FORWARD_CHAIN}`);
+    // Early in FORWARD, ahead of any DROP rules someone else put there — but after the service
+    // proxy's jump, whose REJECTs of service ports without endpoints must see new connections
+    // before our ACCEPT of everything from pods does.
+    if (!filter.includes(fwdJump)) {
+      const forward = filter.filter((r) => r.startsWith("-A FORWARD "));
+      let pos = 0;
+      while (pos < forward.length && forward[pos]!.endsWith(`-j ${SERVICES_CHAIN}`)) pos++;
+      out.push(pos === 0 ? `-I FORWARD -j ${FORWARD_CHAIN}` : `-I FORWARD ${pos + 1} -j ${FORWARD_CHAIN}`);
+    }
     out.push(...want.filter, "COMMIT");
   }
   return out.join("\n") + "\n";
