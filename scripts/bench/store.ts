@@ -12,12 +12,12 @@
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { SqliteBackend } from "../../src/controlplane/store/sqlite/sqlite-backend.js";
+import { freePort } from "../../test/test-utils/ports.js";
 
 interface Result {
   backend: string;
@@ -88,17 +88,6 @@ function ensureEtcd(): void {
     if (!install()) throw new Error("could not install etcd-server with apt-get");
   }
   if (!has()) throw new Error("etcd-server installed but `etcd` is not on PATH");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function startEtcd(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {

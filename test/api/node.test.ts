@@ -4,7 +4,6 @@
 // goes Unknown and tainted, and comes back), restarts of both entrypoints, and the log files.
 
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +14,8 @@ import { createCa, issueClientCert, loadSigningCa } from "../../src/controlplane
 import { LEASES, NODES } from "../../src/kubelet/index.js";
 import { runNode, type RunNodeOptions, type RunningNode } from "../../src/node/index.js";
 import { runKubectl } from "../test-utils/control-plane.js";
+import { waitFor } from "../test-utils/wait.js";
+import { freePort } from "../test-utils/ports.js";
 
 const CP = "t-control-plane";
 const WORKER = "t-worker";
@@ -34,30 +35,6 @@ let cp: RunningNode | undefined;
 let worker: RunningNode | undefined;
 let api: RestClient;
 let kubeconfig: string;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const condition = (n: Node, type: string) => n.status?.conditions?.find((c) => c.type === type);
 const getNode = (name: string) => api.get<Node>(NODES, name);
@@ -175,7 +152,7 @@ describe("minicluster node", () => {
       expect(first.spec).toMatchObject({ holderIdentity: name, leaseDurationSeconds: 40 });
       expect(first.spec!.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
       expect(first.metadata!.ownerReferences).toEqual([{ apiVersion: "v1", kind: "Node", name, uid: node.metadata!.uid }]);
-      await until(`lease ${name} renewed`, async () => (await api.get<Lease>(LEASES, name, { namespace: "kube-node-lease" })).spec!.renewTime !== first.spec!.renewTime);
+      await waitFor(`lease ${name} renewed`, async () => (await api.get<Lease>(LEASES, name, { namespace: "kube-node-lease" })).spec!.renewTime !== first.spec!.renewTime);
     }
   });
 
@@ -201,7 +178,7 @@ describe("minicluster node", () => {
     const stale = await getNode(WORKER);
     await api.updateStatus(NODES, { ...stale, status: { ...stale.status, addresses: [{ type: "InternalIP", address: "192.0.2.99" }] } });
 
-    const unknown = await until("worker Unknown and tainted", async () => {
+    const unknown = await waitFor("worker Unknown and tainted", async () => {
       const n = await getNode(WORKER);
       return condition(n, "Ready")?.status === "Unknown" && n.spec?.taints?.some((t) => t.key === "node.kubernetes.io/unreachable") ? n : undefined;
     });
@@ -214,7 +191,7 @@ describe("minicluster node", () => {
 
     worker = await runNode({ ...FAST, root: workerRoot });
     await worker.ready;
-    const back = await until("worker Ready and untainted", async () => {
+    const back = await waitFor("worker Ready and untainted", async () => {
       const n = await getNode(WORKER);
       return condition(n, "Ready")?.status === "True" && !n.spec?.taints?.length ? n : undefined;
     });
@@ -240,7 +217,7 @@ describe("minicluster node", () => {
     expect(after.metadata!.uid).toBe(before.metadata!.uid);
     // The worker's kubelet rode out the outage and renews again.
     const lease = await api.get<Lease>(LEASES, WORKER, { namespace: "kube-node-lease" });
-    await until("worker lease renewed after the restart", async () => (await api.get<Lease>(LEASES, WORKER, { namespace: "kube-node-lease" })).spec!.renewTime !== lease.spec!.renewTime);
+    await waitFor("worker lease renewed after the restart", async () => (await api.get<Lease>(LEASES, WORKER, { namespace: "kube-node-lease" })).spec!.renewTime !== lease.spec!.renewTime);
     for (const name of [CP, WORKER]) expect(condition(await getNode(name), "Ready")?.status).toBe("True");
   });
 });

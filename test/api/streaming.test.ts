@@ -15,6 +15,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeletServingTls, spawnExec, startKubeletServer, type ContainerHandle, type KubeletServer, type PodLocator } from "../../src/kubelet/server/index.js";
 import { KUBECTL, runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { freePort } from "../test-utils/ports.js";
 
 const KUBECTL_128 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
 
@@ -266,16 +267,6 @@ function curl(url: string): Promise<string> {
     child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
     child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
     child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`curl exited ${code}: ${err}`))));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
   });
 }
 

@@ -7,7 +7,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Agent, request } from "undici";
 import { parse as parseYaml } from "yaml";
-import { docker, dockerObjects, e2eEnv, eventually, restartDockerEngine, sleep } from "../test-utils/e2e.js";
+import { docker, dockerObjects, e2eEnv, eventually, restartDockerEngine } from "../test-utils/e2e.js";
+import { freePort } from "../test-utils/ports.js";
 
 const env = e2eEnv("cluster");
 const A = "e2e-a";
@@ -320,11 +321,3 @@ async function buildImage(tag: string, dockerfile: string): Promise<void> {
   await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  await sleep(10);
-  return port;
-}

@@ -6,13 +6,13 @@
 // MINICLUSTER_E2E_EXE runs another build than dist/minicluster.
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, eventually, MINICLUSTER, type CliResult } from "../test-utils/e2e.js";
 import { KUBECTL, runKubectl, type KubectlResult } from "../test-utils/control-plane.js";
 import { ensureTestImage } from "../test-utils/images.js";
+import { freePort } from "../test-utils/ports.js";
 
 const EXE = process.env.MINICLUSTER_E2E_EXE ?? MINICLUSTER;
 const NAME = "mctest-streaming";
@@ -197,12 +197,3 @@ describe("the kubelet API", () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}

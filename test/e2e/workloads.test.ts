@@ -5,11 +5,11 @@
 // removes its ReplicaSets and pods. (Pod-level behaviour — back-off, OOM, probes — is in
 // pods.test.ts; the streaming protocols in streaming.test.ts.)
 import { spawn } from "node:child_process";
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { request } from "undici";
 import { docker, e2eEnv, eventually, sleep } from "../test-utils/e2e.js";
 import { ensureTestImage } from "../test-utils/images.js";
+import { freePort } from "../test-utils/ports.js";
 
 const env = e2eEnv("workloads");
 const NAME = "e2e-work";
@@ -152,10 +152,3 @@ describe("a Deployment on 3 nodes", () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}

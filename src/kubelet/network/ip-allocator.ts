@@ -10,6 +10,9 @@ import { ipv4ToNumber, numberToIPv4 } from "../../cluster/config/cidr.js";
 import { inRange, podRange, type PodRange } from "./rules.js";
 
 const LAST = "last-reserved";
+let tmpSeq = 0;
+/** The allocation in progress per directory. */
+const queues = new Map<string, Promise<void>>();
 
 export class IpAllocator {
   readonly range: PodRange;
@@ -23,7 +26,23 @@ export class IpAllocator {
   }
 
   /** An address for `uid`: the one it already holds, else a free one. Throws when the range is full. */
-  async allocate(uid: string): Promise<string> {
+  allocate(uid: string): Promise<string> {
+    // One at a time per directory in this process, so that the last address only moves forward
+    // (two at once could leave the lower one recorded, and the higher one, once released, would
+    // be handed out again at once). O_EXCL still guards against other processes.
+    const run = (queues.get(this.dir) ?? Promise.resolve()).then(() => this.allocateNow(uid));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(this.dir, settled);
+    void settled.then(() => {
+      if (queues.get(this.dir) === settled) queues.delete(this.dir);
+    });
+    return run;
+  }
+
+  private async allocateNow(uid: string): Promise<string> {
     await fs.mkdir(this.dir, { recursive: true });
     const held = await this.list();
     for (const [ip, owner] of held) if (owner === uid) return ip;
@@ -46,7 +65,12 @@ export class IpAllocator {
         if ((err as NodeJS.ErrnoException).code === "EEXIST") continue; // taken meanwhile
         throw err;
       }
-      await fs.writeFile(path.join(this.dir, LAST), ip);
+      // Written aside and renamed over: a plain writeFile truncates first, and an allocation reading
+      // meanwhile (another process, or before allocations were queued) got "" or half an address
+      // and restarted at the range's start, reusing addresses just released.
+      const tmp = path.join(this.dir, `${LAST}.${process.pid}.${++tmpSeq}`);
+      await fs.writeFile(tmp, ip);
+      await fs.rename(tmp, path.join(this.dir, LAST));
       return ip;
     }
     throw new Error(`no free pod IP left in ${this.range.cidr}`);

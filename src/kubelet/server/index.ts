@@ -42,6 +42,8 @@ export { runcExecLauncher, spawnExec, type ExecLauncher, type ExecRequest, type 
 export { kubeletServingTls } from "./tls.js";
 
 export const KUBELET_PORT = 10250;
+/** Stands for PORTFORWARD_TUNNEL_PROTOCOL in the request handed to `ws` (which would reject its "/"). */
+const TUNNEL_TOKEN = "mc-portforward-tunnel";
 /** The user the API server presents to kubelets. */
 export const APISERVER_KUBELET_CLIENT = "kube-apiserver-kubelet-client";
 
@@ -147,7 +149,10 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
       loaded = {
         createWebSocketStream: ws.createWebSocketStream,
         remote: new ws.WebSocketServer({ noServer: true, handleProtocols: (offered) => negotiate([...offered], WS_PROTOCOLS) ?? false }),
-        tunnel: new ws.WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(PORTFORWARD_TUNNEL_PROTOCOL) ? PORTFORWARD_TUNNEL_PROTOCOL : false) }),
+        // The tunnel's subprotocol has a "/", which `ws` refuses in Sec-WebSocket-Protocol (it is
+        // no RFC 7230 token character; Go's websocket libraries accept it): the header is swapped
+        // for a token before the handshake (below) and the real name answered here.
+        tunnel: new ws.WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(TUNNEL_TOKEN) ? PORTFORWARD_TUNNEL_PROTOCOL : false) }),
       };
       return loaded;
     });
@@ -181,6 +186,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
         if (!splitHeader(req.headers["sec-websocket-protocol"]).includes(PORTFORWARD_TUNNEL_PROTOCOL)) {
           throw new HttpError(400, `port-forward over WebSocket needs the subprotocol ${PORTFORWARD_TUNNEL_PROTOCOL}`);
         }
+        req.headers["sec-websocket-protocol"] = TUNNEL_TOKEN;
         withWebSockets(socket, (w) =>
           w.tunnel.handleUpgrade(req, socket, head, (ws) => {
             const stream = w.createWebSocketStream(ws);
