@@ -33,6 +33,7 @@ const MODULES = {
   "batch/v1": "io.k8s.api.batch.v1",
   "autoscaling/v1": "io.k8s.api.autoscaling.v1",
   "authentication/v1": "io.k8s.api.authentication.v1",
+  "authorization/v1": "io.k8s.api.authorization.v1",
   "coordination/v1": "io.k8s.api.coordination.v1",
   "discovery/v1": "io.k8s.api.discovery.v1",
   "events/v1": "io.k8s.api.events.v1",

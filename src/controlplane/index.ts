@@ -155,6 +155,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       port: opts.port ?? 6443,
       deps: { registry, knowledge: registry.knowledge, kubeletClient: pki.kubeletClient, serviceAccountTokens: saTokens },
       authenticateToken: (token) => saTokens.authenticate(token),
+      serviceAccountIssuer: {
+        issuer: saTokens.signer.issuer,
+        keys: [{ kid: saTokens.signer.kid, alg: saTokens.signer.alg, publicKey: saTokens.signer.publicKey }],
+        externalHost: opts.advertiseAddress ?? defaultAdvertiseAddress(),
+      },
       log,
     });
   } catch (err) {

@@ -109,7 +109,8 @@ export function resourcePaths(r: ResourceDef): PathItem[] {
   const nsParam = { name: "namespace", description: "object name and auth scope, such as for teams and projects" };
   const collectionParams = r.namespaced ? [nsParam] : [];
   const objectParams = r.namespaced ? [nameParam, nsParam] : [nameParam];
-  const list = listDefinition(r);
+  // Create-only kinds (TokenReview, SubjectAccessReview, …) have no List type.
+  const list = r.verbs.includes("list") ? listDefinition(r) : "";
 
   const op = (o: Omit<Operation, "tag" | "produces"> & { produces?: string[] }): Operation => ({ tag, produces: PRODUCES, ...o });
   const written = (code2xx: string[], definition: string) => [

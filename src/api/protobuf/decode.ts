@@ -58,8 +58,17 @@ function decodeMapEntry(bytes: Buffer, valueSchema: SchemaNode, where: string): 
     if (f.num === 1) key = bytesOf(f, where).toString("utf8");
     else if (f.num === 2) value = f;
   }
-  if (value) return [key, decodeValue(value, valueSchema, `${where}[${key}]`)];
-  return [key, decodeValue({ num: 2, wire: WIRE_BYTES, bytes: Buffer.alloc(0) }, valueSchema, where)];
+  const v = value ?? { num: 2, wire: WIRE_BYTES, bytes: Buffer.alloc(0) };
+  // A map of slices (UserInfo.extra: map<string, ExtraValue>) wraps each slice in a message whose
+  // field 1 repeats the items; JSON has the bare list.
+  if (valueSchema.type === "array") return [key, decodeWrappedList(bytesOf(v, where), valueSchema.items ?? { type: "any" }, `${where}[${key}]`)];
+  return [key, decodeValue(v, valueSchema, `${where}[${key}]`)];
+}
+
+function decodeWrappedList(bytes: Buffer, items: SchemaNode, where: string): unknown[] {
+  const list: unknown[] = [];
+  for (const f of readFields(bytes)) if (f.num === 1) appendElements(list, f, items, where);
+  return list;
 }
 
 /** Repeated fields arrive one element per occurrence; repeated scalars may also come packed. */

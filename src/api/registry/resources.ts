@@ -55,6 +55,17 @@ export const RESOURCES: readonly ResourceDef[] = [
     { kind: "DaemonSet", plural: "daemonsets", namespaced: true, short: ["ds"], categories: ["all"], subresources: ["status"] },
     { kind: "ControllerRevision", plural: "controllerrevisions", namespaced: true },
   ]),
+  // Reviews: create-only questions answered on the spot (reviews.ts), never stored.
+  ...group("authentication.k8s.io", "v1", "io.k8s.api.authentication.v1", [
+    { kind: "SelfSubjectReview", plural: "selfsubjectreviews", namespaced: false, verbs: ["create"] },
+    { kind: "TokenReview", plural: "tokenreviews", namespaced: false, verbs: ["create"] },
+  ]),
+  ...group("authorization.k8s.io", "v1", "io.k8s.api.authorization.v1", [
+    { kind: "LocalSubjectAccessReview", plural: "localsubjectaccessreviews", namespaced: true, verbs: ["create"] },
+    { kind: "SelfSubjectAccessReview", plural: "selfsubjectaccessreviews", namespaced: false, verbs: ["create"] },
+    { kind: "SelfSubjectRulesReview", plural: "selfsubjectrulesreviews", namespaced: false, verbs: ["create"] },
+    { kind: "SubjectAccessReview", plural: "subjectaccessreviews", namespaced: false, verbs: ["create"] },
+  ]),
   ...group("batch", "v1", "io.k8s.api.batch.v1", [
     { kind: "Job", plural: "jobs", namespaced: true, categories: ["all"], subresources: ["status"] },
     { kind: "CronJob", plural: "cronjobs", namespaced: true, short: ["cj"], categories: ["all"], subresources: ["status"] },
@@ -73,6 +84,11 @@ export const RESOURCES: readonly ResourceDef[] = [
     { kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, short: ["pdb"], subresources: ["status"] },
   ]),
 ];
+
+/** Whether objects of the resource are kept in the store; create-only reviews are answered, never stored. */
+export function isStored(r: Pick<ResourceDef, "verbs">): boolean {
+  return r.verbs.includes("get");
+}
 
 export function apiVersionOf(r: Pick<ResourceDef, "group" | "version">): string {
   return r.group ? `${r.group}/${r.version}` : r.version;

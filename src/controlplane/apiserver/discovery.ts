@@ -3,7 +3,7 @@
 // All of them are derived from the resource table and computed once.
 
 import { createHash } from "node:crypto";
-import { apiVersionOf, type GroupVersion, groupVersions, subresourceKind, subresourceVerbs } from "../../api/registry/resources.js";
+import { apiVersionOf, type GroupVersion, groupVersions, isStored, subresourceKind, subresourceVerbs } from "../../api/registry/resources.js";
 import type { ResourceDef } from "../../api/registry/types.js";
 
 export interface Discovery {
@@ -29,7 +29,7 @@ function legacyResources(gv: GroupVersion): unknown[] {
     };
     if (r.shortNames.length) entry.shortNames = r.shortNames;
     if (r.categories.length) entry.categories = r.categories;
-    entry.storageVersionHash = storageVersionHash(r);
+    if (isStored(r)) entry.storageVersionHash = storageVersionHash(r);
     out.push(entry);
     for (const sub of r.subresources) {
       const k = subresourceKind(r, sub);

@@ -20,6 +20,7 @@ import { applyPatchRequest } from "./patch-request.js";
 import { getScale, scaleUpdate, bindPod } from "./subresources.js";
 import { STREAMING_SUBRESOURCES, servePodLog } from "./pod-streaming.js";
 import type { ServiceAccountTokens } from "../serviceaccount/tokens.js";
+import { answerReview, isReview } from "./reviews.js";
 
 export interface HandlerDeps {
   registry: Registry;
@@ -125,6 +126,14 @@ export async function handleResource(
         const decoded = decodeObject(body, req.headers["content-type"], r, "token");
         applyFieldValidation(decoded, fv);
         return sendJson(res, 201, await deps.serviceAccountTokens.createToken(ns, info.name, decoded.obj));
+      }
+      if (isReview(r)) {
+        // Answered, not stored: dryRun changes nothing.
+        const decoded = decodeObject(body, req.headers["content-type"], r);
+        const warnings = applyFieldValidation(decoded, fv);
+        const answer = await answerReview(deps, r, ns, decoded.obj, caller);
+        setWarnings(res, warnings);
+        return sendJson(res, 201, answer);
       }
       const decoded = decodeObject(body, req.headers["content-type"], r);
       const warnings = applyFieldValidation(decoded, fv);

@@ -23,6 +23,9 @@ export interface Caller {
   user: string;
   groups: string[];
   userAgent: string;
+  /** UID and extra of the authenticated user (ServiceAccount tokens carry them; certificates do not). */
+  uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 export interface WriteOptions {

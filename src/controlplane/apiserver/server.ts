@@ -22,11 +22,10 @@ import { handleStreamingUpgrade } from "./pod-streaming.js";
 import { SERVER_VERSION } from "./version.js";
 import { bearerToken } from "../serviceaccount/tokens.js";
 import { TokenRejected } from "../serviceaccount/token.js";
+import { JWKS_CONTENT_TYPE, JWKS_PATH, OIDC_CACHE_CONTROL, OIDC_DISCOVERY_PATH, jwkSet, jwksUri, openIdConfiguration, type VerificationKey } from "../serviceaccount/oidc.js";
+import { isPublicPath } from "./authz.js";
 
 export { SERVER_VERSION };
-
-/** Paths anyone may read, as Kubernetes' system:public-info-viewer role allows. */
-const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
 export interface ApiServerOptions {
   tls: { cert: string; key: string; ca: string };
@@ -38,7 +37,21 @@ export interface ApiServerOptions {
   ready?: () => boolean;
   log?: (msg: string) => void;
   /** Bearer-token authentication (ServiceAccount tokens), tried when no client certificate identifies the caller; rejects invalid tokens. */
-  authenticateToken?: (token: string) => Promise<{ name: string; groups: string[] }>;
+  authenticateToken?: (token: string) => Promise<AuthenticatedUser>;
+  /**
+   * ServiceAccount issuer discovery (/.well-known/openid-configuration, /openid/v1/jwks) for
+   * authenticated callers; `externalHost` and the listening port make the jwks_uri. Absent: 404.
+   */
+  serviceAccountIssuer?: { issuer: string; keys: readonly VerificationKey[]; externalHost: string };
+}
+
+const CRD_LIST_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+
+interface AuthenticatedUser {
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 export interface ApiServer {
@@ -52,7 +65,7 @@ async function tokenUser(
   req: IncomingMessage,
   authenticate: ApiServerOptions["authenticateToken"],
   log: (msg: string) => void,
-): Promise<{ name: string; groups: string[] } | undefined> {
+): Promise<AuthenticatedUser | undefined> {
   const token = bearerToken(req.headers.authorization);
   if (token === undefined || !authenticate) return undefined;
   try {
@@ -70,25 +83,42 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const openapi: OpenApiServer = createOpenApiServer(resources);
   openapi.warm();
   const log = opts.log ?? (() => {});
+  // Issuer discovery documents, made once the port is known.
+  let oidc: Map<string, { body: string; contentType: string }> | undefined;
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "https://localhost");
     const path = url.pathname.length > 1 && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
     try {
-      if (PUBLIC_PATHS.has(path) || path.startsWith("/healthz/") || path.startsWith("/livez/") || path.startsWith("/readyz/")) {
+      if (isPublicPath(path)) {
         if (path === "/version") return sendJson(res, 200, SERVER_VERSION);
         if (path.startsWith("/readyz") && opts.ready && !opts.ready()) return sendRaw(res, 500, "[-]ready failed\nreadyz check failed", "text/plain; charset=utf-8");
         return sendRaw(res, 200, "ok", "text/plain; charset=utf-8");
       }
       const socket = req.socket as TLSSocket;
-      const user = userFromPeerCertificate(socket.getPeerCertificate?.(), socket.authorized) ?? (await tokenUser(req, opts.authenticateToken, log));
+      const user: AuthenticatedUser | undefined = userFromPeerCertificate(socket.getPeerCertificate?.(), socket.authorized) ?? (await tokenUser(req, opts.authenticateToken, log));
       if (!user) throw unauthorized();
       const caller: Caller = { user: user.name, groups: user.groups, userAgent: String(req.headers["user-agent"] ?? "") };
+      if (user.uid) caller.uid = user.uid;
+      if (user.extra) caller.extra = user.extra;
+
+      const issuerDoc = req.method === "GET" || req.method === "HEAD" ? oidc?.get(path) : undefined;
+      if (issuerDoc) {
+        res.writeHead(200, { "Content-Type": issuerDoc.contentType, "Content-Length": Buffer.byteLength(issuerDoc.body), "Cache-Control": OIDC_CACHE_CONTROL });
+        res.end(req.method === "HEAD" ? undefined : issuerDoc.body);
+        return;
+      }
 
       if (path.startsWith("/openapi/")) return openapi.handle(req, res, path, url.searchParams);
       if (path === "/api" || path === "/apis") {
         const agg = wantsAggregatedDiscovery(req.headers.accept);
         if (agg) return sendRaw(res, 200, path === "/api" ? discovery.aggregatedCore(agg) : discovery.aggregatedGroups(agg), aggregatedContentType(agg));
+      }
+      // kubectl's client-side validation of a kind whose OpenAPI has no PATCH operation (the
+      // create-only reviews) asks whether it is a CRD by listing them, and fails when that 404s.
+      // No CRDs are served, so the truthful answer is an empty list.
+      if (path === CRD_LIST_PATH && req.method === "GET") {
+        return sendJson(res, 200, { kind: "CustomResourceDefinitionList", apiVersion: "apiextensions.k8s.io/v1", metadata: { resourceVersion: String(opts.deps.registry.backend.currentRevision()) }, items: [] });
       }
       const doc = discovery.legacy.get(path);
       if (doc !== undefined && req.method === "GET") return sendRaw(res, 200, doc, "application/json");
@@ -134,6 +164,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const issuer = opts.serviceAccountIssuer;
+  if (issuer) {
+    const discoveryDoc = openIdConfiguration(issuer.issuer, jwksUri(issuer.externalHost, port), issuer.keys);
+    oidc = new Map([
+      [OIDC_DISCOVERY_PATH, { body: JSON.stringify(discoveryDoc), contentType: "application/json" }],
+      [JWKS_PATH, { body: JSON.stringify(jwkSet(issuer.keys)), contentType: JWKS_CONTENT_TYPE }],
+    ]);
+  }
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   return {
     url: `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,

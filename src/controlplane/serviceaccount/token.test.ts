@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { TokenRejected, TokenSigner, buildClaims, serviceAccountGroups, DEFAULT_ISSUER, type ClaimsInput } from "./token.js";
+import { TokenRejected, TokenSigner, buildClaims, matchedAudiences, serviceAccountGroups, userInfoOf, DEFAULT_ISSUER, type ClaimsInput } from "./token.js";
 import { bearerToken } from "./tokens.js";
 
 const ecKey = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
@@ -117,6 +117,40 @@ describe("TokenSigner", () => {
     await expect(s.verify("not.a.jwt", { audiences: AUD, now: T0 })).rejects.toBeInstanceOf(TokenRejected);
     const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify(buildClaims(base))).toString("base64url")}.`;
     await expect(s.verify(none, { audiences: AUD, now: T0 })).rejects.toBeInstanceOf(TokenRejected);
+  });
+});
+
+describe("userInfoOf", () => {
+  it("is the ServiceAccount with its UID; extra names the credential, and the pod and node a token is bound to", () => {
+    expect(userInfoOf(buildClaims(base))).toEqual({
+      username: "system:serviceaccount:team-a:builder",
+      uid: "sa-uid",
+      groups: ["system:serviceaccounts", "system:serviceaccounts:team-a", "system:authenticated"],
+      extra: { "authentication.kubernetes.io/credential-id": ["JTI=id-1"] },
+    });
+    const bound = userInfoOf(buildClaims({ ...base, pod: { name: "p", uid: "pod-uid" }, node: { name: "n1", uid: "node-uid" } }));
+    expect(bound.extra).toEqual({
+      "authentication.kubernetes.io/credential-id": ["JTI=id-1"],
+      "authentication.kubernetes.io/node-name": ["n1"],
+      "authentication.kubernetes.io/node-uid": ["node-uid"],
+      "authentication.kubernetes.io/pod-name": ["p"],
+      "authentication.kubernetes.io/pod-uid": ["pod-uid"],
+    });
+  });
+
+  it("matchedAudiences keeps the token's audiences that were asked for", () => {
+    expect(matchedAudiences({ aud: ["a", "b"] }, ["b", "c"])).toEqual(["b"]);
+    expect(matchedAudiences({ aud: "a" }, ["a"])).toEqual(["a"]);
+    expect(matchedAudiences({}, ["a"])).toEqual([]);
+  });
+
+  it("verify words audience and not-yet-valid refusals as kube-apiserver", async () => {
+    const s = new TokenSigner(ecKey());
+    const token = await s.sign(buildClaims({ ...base, audiences: ["vault", "x"] }));
+    await expect(s.verify(token, { audiences: AUD, now: T0 })).rejects.toThrow(
+      'token audiences ["vault" "x"] is invalid for the target audiences ["https://kubernetes.default.svc.cluster.local"]',
+    );
+    await expect(s.verify(token, { audiences: ["x"], now: new Date(T0.getTime() - 120_000) })).rejects.toThrow("service account token is not valid yet");
   });
 });
 

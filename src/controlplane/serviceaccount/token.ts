@@ -5,7 +5,7 @@
 // issuer, audience, times); whether the ServiceAccount and the bound pod still exist is the
 // authenticator's job (authenticator.ts), since it needs the store.
 import { createHash, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from "node:crypto";
-import { SignJWT, errors, jwtVerify, type JWTPayload } from "jose";
+import { SignJWT, decodeJwt, errors, jwtVerify, type JWTPayload } from "jose";
 
 /** kube-apiserver's --service-account-issuer as kind and kubeadm set it. */
 export const DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -65,6 +65,57 @@ export function serviceAccountGroups(namespace: string): string[] {
   return ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"];
 }
 
+/** Keys of UserInfo.extra that kube-apiserver sets for ServiceAccount tokens (k8s.io/apiserver/pkg/authentication/serviceaccount). */
+export const EXTRA_CREDENTIAL_ID = "authentication.kubernetes.io/credential-id";
+export const EXTRA_NODE_NAME = "authentication.kubernetes.io/node-name";
+export const EXTRA_NODE_UID = "authentication.kubernetes.io/node-uid";
+export const EXTRA_POD_NAME = "authentication.kubernetes.io/pod-name";
+export const EXTRA_POD_UID = "authentication.kubernetes.io/pod-uid";
+
+/** The user a verified token speaks for, as authentication.k8s.io/v1 UserInfo names the parts. */
+export interface TokenUserInfo {
+  username: string;
+  uid: string;
+  groups: string[];
+  extra: Record<string, string[]>;
+}
+
+/**
+ * UserInfo of a verified token, as kube-apiserver's ServiceAccountInfo.UserInfo gives it: the
+ * ServiceAccount's name and UID, its groups, and in extra the bound pod, the node the pod runs on
+ * and the credential id ("JTI=<jti>"). Keys come in sorted order, as Go's JSON encoding of a map.
+ */
+export function userInfoOf(claims: TokenClaims): TokenUserInfo {
+  const k8s = claims["kubernetes.io"];
+  const extra: Record<string, string[]> = {};
+  if (claims.jti) extra[EXTRA_CREDENTIAL_ID] = [`JTI=${claims.jti}`];
+  if (k8s.node) {
+    extra[EXTRA_NODE_NAME] = [k8s.node.name];
+    if (k8s.node.uid) extra[EXTRA_NODE_UID] = [k8s.node.uid];
+  }
+  if (k8s.pod) {
+    extra[EXTRA_POD_NAME] = [k8s.pod.name];
+    extra[EXTRA_POD_UID] = [k8s.pod.uid];
+  }
+  return {
+    username: serviceAccountUsername(k8s.namespace, k8s.serviceaccount.name),
+    uid: k8s.serviceaccount.uid,
+    groups: serviceAccountGroups(k8s.namespace),
+    extra,
+  };
+}
+
+/** The token's audiences that are among `wanted` (what kube-apiserver reports as status.audiences). */
+export function matchedAudiences(claims: Pick<JWTPayload, "aud">, wanted: readonly string[]): string[] {
+  const aud = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  return aud.filter((a) => wanted.includes(a));
+}
+
+/** Go's %q of a []string: `["a" "b"]`. */
+function goQuoted(list: readonly string[]): string {
+  return `[${list.map((s) => JSON.stringify(s)).join(" ")}]`;
+}
+
 /** The claims of a token (pure: the clock and the id come in). */
 export function buildClaims(input: ClaimsInput): TokenClaims {
   const iat = Math.floor(input.now.getTime() / 1000);
@@ -101,7 +152,8 @@ export class TokenSigner {
   /** kube-apiserver's key id: base64url SHA-256 of the public key's DER. */
   readonly kid: string;
   private readonly privateKey: KeyObject;
-  private readonly publicKey: KeyObject;
+  /** The key tokens are verified with; published as a JWK by issuer discovery (oidc.ts). */
+  readonly publicKey: KeyObject;
 
   constructor(privateKeyPem: string, readonly issuer: string = DEFAULT_ISSUER) {
     this.privateKey = createPrivateKey(privateKeyPem);
@@ -128,6 +180,12 @@ export class TokenSigner {
       }));
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new TokenRejected("service account token has expired", { cause: err });
+      // kube-apiserver's wording for the claims it checks itself (pkg/serviceaccount/claims.go, jwt.go).
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === "nbf") throw new TokenRejected("service account token is not valid yet", { cause: err });
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === "aud") {
+        const aud = [decodeJwt(token).aud ?? []].flat();
+        throw new TokenRejected(`token audiences ${goQuoted(aud)} is invalid for the target audiences ${goQuoted(opts.audiences)}`, { cause: err });
+      }
       if (err instanceof errors.JOSEError) throw new TokenRejected(`invalid service account token: ${err.message}`, { cause: err });
       throw err;
     }

@@ -16,8 +16,8 @@ import {
   MIN_EXPIRATION_SECONDS,
   TokenRejected,
   buildClaims,
-  serviceAccountGroups,
-  serviceAccountUsername,
+  matchedAudiences,
+  userInfoOf,
   type ObjectRef,
   type TokenSigner,
 } from "./token.js";
@@ -25,6 +25,16 @@ import {
 export interface TokenUser {
   name: string;
   groups: string[];
+  /** The ServiceAccount's UID. */
+  uid?: string;
+  /** Bound pod and node, credential id (authentication.kubernetes.io/… keys). */
+  extra?: Record<string, string[]>;
+}
+
+/** What a TokenReview reports: the user and the token's audiences among those asked for. */
+export interface TokenAuthentication {
+  user: TokenUser;
+  audiences: string[];
 }
 
 /** A bound object being deleted stays valid this long, so a terminating pod keeps its access (as kube-apiserver). */
@@ -49,22 +59,38 @@ export class ServiceAccountTokens {
 
   /** The user a bearer token speaks for; throws TokenRejected when it is not a valid, live token. */
   async authenticate(token: string): Promise<TokenUser> {
-    const claims = await this.signer.verify(token, { audiences: this.apiAudiences, now: this.clock() });
+    return (await this.authenticateFor(token, this.apiAudiences)).user;
+  }
+
+  /**
+   * As `authenticate`, for a token meant for one of `audiences` (a TokenReview's spec.audiences, or
+   * the API server's own): the user with UID and extra, and the audiences the token and the request share.
+   */
+  async authenticateFor(token: string, audiences: readonly string[]): Promise<TokenAuthentication> {
+    const claims = await this.signer.verify(token, { audiences, now: this.clock() });
     const k8s = claims["kubernetes.io"];
     const ns = k8s.namespace;
     await this.checkLive("ServiceAccount", ns, k8s.serviceaccount);
-    if (k8s.pod) await this.checkLive("Pod", ns, k8s.pod);
     if (k8s.secret) await this.checkLive("Secret", ns, k8s.secret);
-    return { name: serviceAccountUsername(ns, k8s.serviceaccount.name), groups: serviceAccountGroups(ns) };
+    if (k8s.pod) await this.checkLive("Pod", ns, k8s.pod);
+    const info = userInfoOf(claims);
+    return { user: { name: info.username, groups: info.groups, uid: info.uid, extra: info.extra }, audiences: matchedAudiences(claims, audiences) };
   }
 
-  private async checkLive(kind: string, ns: string, ref: ObjectRef): Promise<void> {
+  /** The object a token names must exist with its UID and not have been deleted over a minute ago; messages as kube-apiserver's validator. */
+  private async checkLive(kind: "ServiceAccount" | "Secret" | "Pod", ns: string, ref: ObjectRef): Promise<void> {
     const obj = await this.registry.tryGet(def(kind), ns, ref.name);
-    const what = `${kind.toLowerCase()} ${ns}/${ref.name}`;
-    if (!obj) throw new TokenRejected(`${what} referenced by the token no longer exists`);
-    if (obj.metadata?.uid !== ref.uid) throw new TokenRejected(`${what} has UID ${obj.metadata?.uid}, the token names ${ref.uid}`);
-    const deleting = obj.metadata?.deletionTimestamp;
-    if (deleting && Date.parse(deleting) < this.clock().getTime() - DELETION_GRACE_MS) throw new TokenRejected(`${what} is being deleted`);
+    const deleting = obj?.metadata?.deletionTimestamp;
+    const deleted = deleting !== undefined && Date.parse(deleting) < this.clock().getTime() - DELETION_GRACE_MS;
+    if (kind === "ServiceAccount") {
+      if (!obj) throw new TokenRejected(`serviceaccounts "${ref.name}" not found`);
+      if (obj.metadata?.uid !== ref.uid) throw new TokenRejected(`service account UID (${obj.metadata?.uid}) does not match claim (${ref.uid})`);
+      if (deleted) throw new TokenRejected(`service account ${ns}/${ref.name} has been deleted`);
+      return;
+    }
+    if (!obj) throw new TokenRejected("service account token has been invalidated");
+    if (obj.metadata?.uid !== ref.uid) throw new TokenRejected(`${kind.toLowerCase()} UID (${obj.metadata?.uid}) does not match service account ${kind.toLowerCase()} ref claim (${ref.uid})`);
+    if (deleted) throw new TokenRejected("service account token has been invalidated");
   }
 
   /** Serves POST .../serviceaccounts/NAME/token: a TokenRequest with status.token filled in. */

@@ -2,7 +2,7 @@
 // deleted; once nothing is left, its "kubernetes" finalizer is removed and the namespace goes.
 
 import type { KubeObject } from "../../../api/registry/types.js";
-import { RESOURCES } from "../../../api/registry/resources.js";
+import { RESOURCES, isStored } from "../../../api/registry/resources.js";
 import { StatusError } from "../../../api/errors.js";
 import { WorkQueue } from "../../../client/workqueue.js";
 import type { Caller, Registry } from "../../apiserver/rest.js";
@@ -34,7 +34,7 @@ export class NamespaceController {
     if (!ns?.metadata?.deletionTimestamp) return;
     let remaining = 0;
     for (const r of RESOURCES) {
-      if (!r.namespaced) continue;
+      if (!r.namespaced || !isStored(r)) continue;
       const page = await this.registry.list(r, { namespace: name });
       for (const obj of page.items) {
         remaining++;
