@@ -13,6 +13,7 @@ import { ClusterDnsFeed } from "../../src/controlplane/dns/feed.js";
 import { tcpExchange, udpExchange, type Upstream } from "../../src/controlplane/dns/forward.js";
 import { startDnsServer, type DnsServer } from "../../src/controlplane/dns/server.js";
 import { startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { waitFor } from "../test-utils/wait.js";
 
 const CALLER: Caller = { user: "dns-test", groups: ["system:masters"], userAgent: "dns-test" };
 const POD = RESOURCES.find((r) => r.kind === "Pod" && r.group === "")!;
@@ -94,18 +95,8 @@ const tcpAsk = (name: string, type: dnsPacket.RecordType) => tcpExchange(server(
 const datas = (p: dnsPacket.DecodedPacket) => (p.answers ?? []).map((a) => (a.type === "SRV" ? `${a.data.port} ${a.data.target}` : String((a as { data: unknown }).data)));
 const rcode = (p: dnsPacket.DecodedPacket) => (p as { rcode?: string }).rcode;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function resolvesTo(name: string, type: dnsPacket.RecordType, expected: string[]): Promise<void> {
-  await until(`${name} ${type} = ${expected.join(",")}`, async () => {
+  await waitFor(`${name} ${type} = ${expected.join(",")}`, async () => {
     const r = await udpAsk(name, type);
     return JSON.stringify(datas(r).sort()) === JSON.stringify([...expected].sort()) ? true : undefined;
   });
@@ -211,7 +202,7 @@ describe("cluster names", () => {
     await resolvesTo("db.default.svc.cluster.local", "A", ["10.244.1.10", "10.244.2.11", "10.244.2.12"]);
     // The service goes: so do its names.
     await c.k("delete", "svc", "db");
-    await until("db NXDOMAIN", async () => (rcode(await udpAsk("db.default.svc.cluster.local", "A")) === "NXDOMAIN" ? true : undefined));
+    await waitFor("db NXDOMAIN", async () => (rcode(await udpAsk("db.default.svc.cluster.local", "A")) === "NXDOMAIN" ? true : undefined));
   });
 
   it("answers pod records for pods with that IP in that namespace", async () => {
@@ -224,7 +215,7 @@ describe("cluster names", () => {
   it("truncates a large answer over UDP (TC bit) and gives all of it over TCP", async () => {
     const ips = Array.from({ length: 40 }, (_, i) => ({ ip: `10.244.4.${i + 1}` }));
     await c.cp.registry.create(SLICE, "default", endpointSlice("default", "many", ips), CALLER);
-    await until("many over TCP", async () => ((await tcpAsk("many.default.svc.cluster.local", "A")).answers!.length === 40 ? true : undefined));
+    await waitFor("many over TCP", async () => ((await tcpAsk("many.default.svc.cluster.local", "A")).answers!.length === 40 ? true : undefined));
     const udp = await udpAsk("many.default.svc.cluster.local", "A");
     expect([udp.flag_tc, udp.answers!.length]).toEqual([true, 0]);
     // With EDNS0 (4096 bytes) it fits in one datagram.
@@ -304,7 +295,7 @@ describe("load", () => {
       }
       await new Promise((r) => setTimeout(r, 1));
     }
-    await until("all answers", async () => (latencies.length >= total ? true : undefined), 3000).catch(() => {});
+    await waitFor("all answers", async () => (latencies.length >= total ? true : undefined), 3000).catch(() => {});
     const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
     sock.close();
     latencies.sort((a, b) => a - b);

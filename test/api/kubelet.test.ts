@@ -9,6 +9,7 @@ import type { Node } from "kubernetes-types/core/v1.js";
 import { RestClient } from "../../src/client/rest.js";
 import { LEASES, NODES, startKubelet, type HostInfo, type Kubelet } from "../../src/kubelet/index.js";
 import { startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { waitFor } from "../test-utils/wait.js";
 
 const HOST: HostInfo = {
   internalIP: "10.1.2.3",
@@ -39,15 +40,6 @@ afterAll(async () => {
   await c?.stop();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ready = (n: Node) => n.status!.conditions!.find((x) => x.type === "Ready")!;
 
@@ -93,7 +85,7 @@ describe("kubelet", () => {
     expect((await api.get<Node>(NODES, "k1")).metadata!.resourceVersion).toBe(before.metadata!.resourceVersion);
 
     advance(5 * 60_000);
-    const after = await until("the 5-minute report", async () => {
+    const after = await waitFor("the 5-minute report", async () => {
       const n = await api.get<Node>(NODES, "k1");
       return n.metadata!.resourceVersion !== before.metadata!.resourceVersion ? n : undefined;
     });
@@ -103,7 +95,7 @@ describe("kubelet", () => {
 
   it("renews the lease with the clock's time", async () => {
     advance(1500);
-    const lease = await until("a renewed lease", async () => {
+    const lease = await waitFor("a renewed lease", async () => {
       const l = await api.get<Lease>(LEASES, "k1", { namespace: "kube-node-lease" });
       return l.spec!.renewTime === "2030-01-01T00:06:01.500000Z" ? l : undefined;
     });
@@ -115,7 +107,7 @@ describe("kubelet", () => {
     const n = await api.get<Node>(NODES, "k1");
     const conditions = n.status!.conditions!.map((x) => (x.type === "Ready" ? { ...x, status: "Unknown", reason: "NodeStatusUnknown" } : x));
     await api.updateStatus(NODES, { ...n, status: { ...n.status, conditions } });
-    const back = await until("Ready again", async () => {
+    const back = await waitFor("Ready again", async () => {
       const m = await api.get<Node>(NODES, "k1");
       return ready(m).status === "True" ? m : undefined;
     });
@@ -126,11 +118,11 @@ describe("kubelet", () => {
   it("registers again when its Node is deleted, and re-points the lease at the new Node", async () => {
     const old = await api.get<Node>(NODES, "k1");
     await api.delete(NODES, "k1");
-    const fresh = await until("the node back", async () => {
+    const fresh = await waitFor("the node back", async () => {
       const n = await api.get<Node>(NODES, "k1").catch(() => undefined);
       return n && n.metadata!.uid !== old.metadata!.uid ? n : undefined;
     });
-    await until("the lease owned by the new node", async () => {
+    await waitFor("the lease owned by the new node", async () => {
       const l = await api.get<Lease>(LEASES, "k1", { namespace: "kube-node-lease" }).catch(() => undefined);
       return l?.metadata?.ownerReferences?.[0]?.uid === fresh.metadata!.uid;
     });

@@ -13,6 +13,7 @@ import type { KubeObject } from "../../src/api/registry/types.js";
 import type { Caller } from "../../src/controlplane/apiserver/rest.js";
 import { startControlPlane, type ControlPlane } from "../../src/controlplane/index.js";
 import { runKubectl } from "../test-utils/control-plane.js";
+import { waitFor } from "../test-utils/wait.js";
 
 const CALLER: Caller = { user: "test", groups: ["system:masters"], userAgent: "test" };
 const NODE = RESOURCES.find((r) => r.kind === "Node" && r.group === "")!;
@@ -30,16 +31,6 @@ async function kIn(input: string, ...args: string[]): Promise<string> {
   const r = await runKubectl(cp.kubeconfigPath, args, { input });
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr || r.stdout}`);
   return r.stdout;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A Ready Node as a kubelet would register it (status written through the status subresource). */
@@ -87,7 +78,7 @@ async function podsByName(): Promise<Map<string, Pod>> {
 }
 
 async function nodesOf(names: string[]): Promise<string[]> {
-  return until(`pods ${names.join(", ")} bound`, async () => {
+  return waitFor(`pods ${names.join(", ")} bound`, async () => {
     const pods = await podsByName();
     const nodes = names.map((n) => pods.get(n)?.spec?.nodeName);
     return nodes.every(Boolean) ? (nodes as string[]) : undefined;
@@ -122,7 +113,7 @@ describe("scheduler", () => {
     expect(wide).toMatch(/web-0\s+0\/1\s+Pending\s+0\s+\S+\s+<none>\s+node-[ab]/);
     const pod = (await podsByName()).get("web-0")!;
     expect(pod.status?.conditions?.find((c) => c.type === "PodScheduled")?.status).toBe("True");
-    const describe = await until("Scheduled event", async () => {
+    const describe = await waitFor("Scheduled event", async () => {
       const out = await k("describe", "pod", "web-0");
       return /Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/web-0 to node-[ab]/.test(out) && out;
     });
@@ -157,7 +148,7 @@ describe("scheduler", () => {
     // node-a is still tainted: one node has an untolerated taint, the other too little CPU.
     await kIn(podYaml("big", { cpu: "16" }), "apply", "-f", "-");
     const message = "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {dedicated: gpu}.";
-    const out = await until("FailedScheduling in describe", async () => {
+    const out = await waitFor("FailedScheduling in describe", async () => {
       const d = await k("describe", "pod", "big");
       return d.includes("FailedScheduling") && d;
     });
@@ -170,7 +161,7 @@ describe("scheduler", () => {
 
     await addNode("node-big", "32");
     expect(await nodesOf(["big"])).toEqual(["node-big"]);
-    const after = await until("Scheduled event for big", async () => {
+    const after = await waitFor("Scheduled event for big", async () => {
       const d = await k("describe", "pod", "big");
       return d.includes("Successfully assigned default/big to node-big") && d;
     });

@@ -12,6 +12,7 @@ import { isNotFound } from "../../src/client/api-error.js";
 import { RestClient } from "../../src/client/rest.js";
 import { VolumeManager } from "../../src/kubelet/volumes/index.js";
 import { startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { waitFor } from "../test-utils/wait.js";
 
 const PODS = { group: "", version: "v1", plural: "pods", namespaced: true } as const;
 const CONFIGMAPS = { group: "", version: "v1", plural: "configmaps", namespaced: true } as const;
@@ -33,16 +34,6 @@ afterAll(async () => {
   await tc?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const createPod = (namespace: string, name: string, spec: Record<string, unknown> = {}) =>
   api.create<Pod>(PODS, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace }, spec: { containers: [{ name: "main", image: "busybox" }], ...spec } } as Pod, { namespace });
@@ -104,7 +95,7 @@ describe("ServiceAccount admission", () => {
 describe("kube-root-ca.crt", () => {
   it("is published with the cluster CA in a new namespace", async () => {
     await ensureNamespace("sa-ca");
-    const cm = await until("kube-root-ca.crt in sa-ca", () =>
+    const cm = await waitFor("kube-root-ca.crt in sa-ca", () =>
       api.get<ConfigMap>(CONFIGMAPS, "kube-root-ca.crt", { namespace: "sa-ca" }).catch((err: unknown) => {
         if (isNotFound(err)) return undefined;
         throw err;
@@ -117,7 +108,7 @@ describe("kube-root-ca.crt", () => {
 describe("kubelet projected token source", () => {
   it("writes token, ca.crt and namespace; the token authenticates as the pod's ServiceAccount", async () => {
     await ensureNamespace("sa-kubelet");
-    await until("default SA and CA in sa-kubelet", async () => {
+    await waitFor("default SA and CA in sa-kubelet", async () => {
       try {
         await api.get(CONFIGMAPS, "kube-root-ca.crt", { namespace: "sa-kubelet" });
         await api.get({ group: "", version: "v1", plural: "serviceaccounts", namespaced: true }, "default", { namespace: "sa-kubelet" });
@@ -149,7 +140,7 @@ describe("kubelet projected token source", () => {
 
     // The token is bound to the pod: deleting the pod invalidates it.
     await api.delete(PODS, "tokened", { namespace: "sa-kubelet", gracePeriodSeconds: 0 });
-    await until("token rejected", async () => ((await statusWithToken(token, "/api/v1/namespaces/sa-kubelet/pods")) === 401 ? true : undefined));
+    await waitFor("token rejected", async () => ((await statusWithToken(token, "/api/v1/namespaces/sa-kubelet/pods")) === 401 ? true : undefined));
     await volumes.cleanup(pod.metadata!.uid!);
     expect(fs.existsSync(dir)).toBe(false);
   });

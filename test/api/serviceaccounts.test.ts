@@ -9,22 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildKubeconfig } from "../../src/cluster/kubeconfig/index.js";
 import { TokenSigner, buildClaims, DEFAULT_API_AUDIENCES, DEFAULT_ISSUER } from "../../src/controlplane/serviceaccount/token.js";
 import { runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { waitFor } from "../test-utils/wait.js";
 
 let tc: TestCluster;
 let caOnly: string;
 
 function decodePayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** kubectl with only the CA in its kubeconfig and the token on the command line. */
@@ -45,14 +36,14 @@ afterAll(async () => {
 
 describe("default ServiceAccount", () => {
   it("exists in the system namespaces and appears in new ones, and comes back when deleted", async () => {
-    await until("default SA in kube-system", async () => ((await tc.kubectl(["-n", "kube-system", "get", "sa", "default"])).code === 0 ? true : undefined));
+    await waitFor("default SA in kube-system", async () => ((await tc.kubectl(["-n", "kube-system", "get", "sa", "default"])).code === 0 ? true : undefined));
     await tc.k("create", "namespace", "sa-new");
-    const out = await until("default SA in sa-new", async () => {
+    const out = await waitFor("default SA in sa-new", async () => {
       const r = await tc.kubectl(["-n", "sa-new", "get", "sa", "default", "-o", "jsonpath={.metadata.uid}"]);
       return r.code === 0 && r.stdout ? r.stdout : undefined;
     });
     await tc.k("-n", "sa-new", "delete", "sa", "default");
-    await until("default SA re-created", async () => {
+    await waitFor("default SA re-created", async () => {
       const r = await tc.kubectl(["-n", "sa-new", "get", "sa", "default", "-o", "jsonpath={.metadata.uid}"]);
       return r.code === 0 && r.stdout && r.stdout !== out ? true : undefined;
     });
@@ -61,7 +52,7 @@ describe("default ServiceAccount", () => {
 
 describe("tokens", () => {
   it("kubectl create token gives a token that authenticates as the ServiceAccount", async () => {
-    await until("default SA in default", async () => ((await tc.kubectl(["get", "sa", "default"])).code === 0 ? true : undefined));
+    await waitFor("default SA in default", async () => ((await tc.kubectl(["get", "sa", "default"])).code === 0 ? true : undefined));
     const token = (await tc.k("create", "token", "default", "--duration=10m")).trim();
     const claims = decodePayload(token);
     expect(claims.iss).toBe(DEFAULT_ISSUER);
@@ -129,7 +120,7 @@ describe("tokens", () => {
     expect((await withToken(token, "get", "pods")).code).toBe(0);
 
     await tc.k("delete", "pod", "bound", "--grace-period=0", "--force", "--wait=false");
-    await until("pod gone", async () => ((await tc.kubectl(["get", "pod", "bound"])).code !== 0 ? true : undefined));
+    await waitFor("pod gone", async () => ((await tc.kubectl(["get", "pod", "bound"])).code !== 0 ? true : undefined));
     const after = await withToken(token, "get", "pods");
     expect(after.code).not.toBe(0);
     expect(after.stderr).toMatch(/Unauthorized/);
