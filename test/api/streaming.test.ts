@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeletServingTls, spawnExec, startKubeletServer, type ContainerHandle, type KubeletServer, type PodLocator } from "../../src/kubelet/server/index.js";
 import { KUBECTL, runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
 import { freePort } from "../test-utils/ports.js";
+import { waitFor } from "../test-utils/wait.js";
+import { buildKubeconfig } from "../../src/cluster/kubeconfig/index.js";
 
 const KUBECTL_128 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
 
@@ -233,6 +235,36 @@ for (const [label, binary] of [
     });
   });
 }
+
+describe("exec and port-forward with a ServiceAccount token (as in-cluster clients do)", () => {
+  it("accepts a valid bearer token on the upgrade, refuses a forged one with 401", async () => {
+    await waitFor("default SA", async () => (await c.kubectl(["get", "sa", "default"])).code === 0);
+    const token = (await c.k("create", "token", "default", "--duration=10m")).trim();
+    const caOnly = path.join(dir, "ca-only.kubeconfig");
+    const kc = buildKubeconfig({ name: "mc", server: c.cp.url, caCert: c.cp.pki.ca.cert, clientCert: "", clientKey: "" });
+    kc.users = [{ name: "mc", user: {} }];
+    fs.writeFileSync(caOnly, JSON.stringify(kc));
+    const withToken = (t: string, ...args: string[]) => runKubectl(caOnly, ["--token", t, ...args]);
+
+    expect(await withToken(token, "exec", "web", "--", "sh", "-c", "echo as-sa")).toMatchObject({ code: 0, stdout: "as-sa\n" });
+    const forged = `${token.slice(0, -4)}AAAA`;
+    const r = await withToken(forged, "exec", "web", "--", "true");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/Unauthorized|provide credentials/);
+
+    const local = await freePort();
+    const child = spawn(KUBECTL, ["--kubeconfig", caOnly, "--token", token, "port-forward", "pod/web", `${local}:${podPort}`]);
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    try {
+      await until(() => out.includes("Forwarding from"));
+      expect(await curl(`http://127.0.0.1:${local}/sa`)).toBe("hello from the pod /sa\n");
+    } finally {
+      child.kill("SIGINT");
+    }
+  });
+});
 
 describe("kubelet API authentication", () => {
   it("refuses requests without a client certificate, and users other than the API server and admins", async () => {

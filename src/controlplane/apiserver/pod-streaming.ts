@@ -10,7 +10,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { StatusError, badRequest, unauthorized, type Status } from "../../api/errors.js";
 import type { KubeObject, ResourceDef } from "../../api/registry/types.js";
-import { userFromPeerCertificate } from "../pki/authn.js";
 import type { HandlerDeps } from "./handlers.js";
 import { parseRequestInfo } from "./request-info.js";
 
@@ -155,12 +154,21 @@ function writeStatus(socket: Duplex, err: unknown): void {
 
 const HOP_HEADERS = new Set(["host", "authorization", "content-length", "transfer-encoding", "proxy-connection", "keep-alive"]);
 
-/** Relays an upgrade request (exec/attach/portforward) to the pod's kubelet and splices the sockets. */
-export async function handleStreamingUpgrade(deps: HandlerDeps, req: IncomingMessage, socket: Duplex, head: Buffer, log: (m: string) => void): Promise<void> {
+/**
+ * Relays an upgrade request (exec/attach/portforward) to the pod's kubelet and splices the sockets.
+ * `authenticate` is the API server's own (client certificate, else bearer token).
+ */
+export async function handleStreamingUpgrade(
+  deps: HandlerDeps,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  log: (m: string) => void,
+  authenticate: (req: IncomingMessage) => Promise<{ name: string } | undefined>,
+): Promise<void> {
   socket.on("error", () => socket.destroy());
   try {
-    const tlsSocket = req.socket as tls.TLSSocket;
-    const user = userFromPeerCertificate(tlsSocket.getPeerCertificate?.(), tlsSocket.authorized);
+    const user = await authenticate(req);
     if (!user) throw unauthorized();
     const url = new URL(req.url ?? "/", "https://localhost");
     const info = parseRequestInfo(req.method ?? "GET", url.pathname, url.searchParams);

@@ -86,6 +86,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Issuer discovery documents, made once the port is known.
   let oidc: Map<string, { body: string; contentType: string }> | undefined;
 
+  /** The caller: a client certificate of the cluster CA, else a ServiceAccount bearer token. */
+  const authenticate = async (req: IncomingMessage): Promise<AuthenticatedUser | undefined> => {
+    const socket = req.socket as TLSSocket;
+    return userFromPeerCertificate(socket.getPeerCertificate?.(), socket.authorized) ?? (await tokenUser(req, opts.authenticateToken, log));
+  };
+
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "https://localhost");
     const path = url.pathname.length > 1 && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
@@ -95,8 +101,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         if (path.startsWith("/readyz") && opts.ready && !opts.ready()) return sendRaw(res, 500, "[-]ready failed\nreadyz check failed", "text/plain; charset=utf-8");
         return sendRaw(res, 200, "ok", "text/plain; charset=utf-8");
       }
-      const socket = req.socket as TLSSocket;
-      const user: AuthenticatedUser | undefined = userFromPeerCertificate(socket.getPeerCertificate?.(), socket.authorized) ?? (await tokenUser(req, opts.authenticateToken, log));
+      const user = await authenticate(req);
       if (!user) throw unauthorized();
       const caller: Caller = { user: user.name, groups: user.groups, userAgent: String(req.headers["user-agent"] ?? "") };
       if (user.uid) caller.uid = user.uid;
@@ -152,7 +157,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);
     socket.on("close", () => upgraded.delete(socket));
-    void handleStreamingUpgrade(opts.deps, req, socket, head, log);
+    void handleStreamingUpgrade(opts.deps, req, socket, head, log, authenticate);
   });
   server.headersTimeout = 30_000;
   server.requestTimeout = 0; // watches are long-lived
