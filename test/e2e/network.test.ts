@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { REPO, docker, e2eEnv, eventually } from "../test-utils/e2e.js";
+import { macForIP } from "../../src/kubelet/network/rules.js";
 
 const env = e2eEnv("network");
 const NAME = "e2e-net";
@@ -136,6 +137,8 @@ describe("pod network", () => {
     expect(a.result.gateway).toBe(`${prefix(cp)}1`);
     expect(b.result.ip.startsWith(prefix(worker))).toBe(true);
     expect(await sh(cp, `ip netns exec ${a.result.netnsPath.split("/").pop()} ip -4 -o addr show eth0`)).toContain(`${a.result.ip}/24`);
+    // The MAC follows the address, so one used again by a new pod does not meet stale ARP entries.
+    expect(await sh(cp, `ip netns exec ${a.result.netnsPath.split("/").pop()} ip -o link show eth0`)).toContain(`link/ether ${macForIP(a.result.ip)} `);
 
     // Setup is idempotent: the same pod keeps its address.
     expect((JSON.parse(await fixture(cp, "setup", "pod-a-uid", "pod-a")) as typeof a).result.ip).toBe(a.result.ip);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bridgeBatch, bridgeMac, chainRules, inRange, iptablesRestoreInput, podHostBatch, podNames, podNetnsBatch, podRange, routeBatch } from "./rules.js";
+import { bridgeBatch, macForIP, chainRules, inRange, iptablesRestoreInput, podHostBatch, podNames, podNetnsBatch, podRange, routeBatch } from "./rules.js";
 
 describe("podRange", () => {
   it("gives the gateway the first address and pods the rest but the broadcast", () => {
@@ -27,8 +27,9 @@ describe("names", () => {
     expect(podNames("pod-b").key).not.toBe(a.key);
     expect(podNames("pod-a")).toEqual(a);
   });
-  it("makes a stable locally administered bridge MAC from the gateway", () => {
-    expect(bridgeMac("10.244.1.1")).toBe("0a:58:0a:f4:01:01");
+  it("makes a stable locally administered MAC from an address", () => {
+    expect(macForIP("10.244.1.1")).toBe("0a:58:0a:f4:01:01");
+    expect(macForIP("10.244.1.17")).toBe("0a:58:0a:f4:01:11");
   });
 });
 
@@ -41,7 +42,7 @@ describe("ip batches", () => {
   });
   it("configures the pod side", () => {
     expect(podNetnsBatch("10.244.1.7", podRange("10.244.1.0/24"))).toBe(
-      "link set lo up\naddr add 10.244.1.7/24 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\n",
+      "link set lo up\nlink set eth0 address 0a:58:0a:f4:01:07\naddr add 10.244.1.7/24 dev eth0\nlink set eth0 up\nroute add default via 10.244.1.1 dev eth0\n",
     );
   });
   it.each<[string, string[] | undefined, string]>([

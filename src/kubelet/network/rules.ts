@@ -44,10 +44,14 @@ export function inRange(range: PodRange, ip: string): boolean {
   return n >= range.first && n <= range.last;
 }
 
-/** A stable, locally administered MAC for the bridge (0a:58 + its IP, as OVN does): the bridge must
- *  not take its ports' lowest MAC, which changes as pods come and go and would stale pods' ARP caches. */
-export function bridgeMac(gateway: string): string {
-  return ["0a", "58", ...gateway.split(".").map((o) => Number(o).toString(16).padStart(2, "0"))].join(":");
+/**
+ * A stable, locally administered MAC made from an IPv4 address (0a:58 + its IP, as OVN does). The
+ * bridge gets its gateway's: it must not take its ports' lowest MAC, which changes as pods come and
+ * go. A pod's eth0 gets its own IP's: an address used again by a new pod keeps its MAC, so the
+ * ARP entries the node and other pods still hold for it stay right.
+ */
+export function macForIP(ip: string): string {
+  return ["0a", "58", ...ip.split(".").map((o) => Number(o).toString(16).padStart(2, "0"))].join(":");
 }
 
 /**
@@ -75,16 +79,22 @@ export function podHostBatch(names: { netns: string; hostVeth: string }): string
   ].join("\n") + "\n";
 }
 
-/** Lines for `ip -n NETNS -batch -`: loopback, the pod's address and its default route. */
+/** Lines for `ip -n NETNS -batch -`: loopback, the pod's MAC and address, and its default route. */
 export function podNetnsBatch(ip: string, range: PodRange): string {
-  return [`link set lo up`, `addr add ${ip}/${range.prefixLength} dev eth0`, `link set eth0 up`, `route add default via ${range.gateway} dev eth0`].join("\n") + "\n";
+  return [
+    `link set lo up`,
+    `link set eth0 address ${macForIP(ip)}`,
+    `addr add ${ip}/${range.prefixLength} dev eth0`,
+    `link set eth0 up`,
+    `route add default via ${range.gateway} dev eth0`,
+  ].join("\n") + "\n";
 }
 
 /** Lines for `ip -batch -` that set up (or correct) the bridge; `current` = its IPv4 CIDRs now, undefined when absent. */
 export function bridgeBatch(range: PodRange, current: string[] | undefined): string {
   const lines: string[] = [];
   const want = `${range.gateway}/${range.prefixLength}`;
-  if (current === undefined) lines.push(`link add ${BRIDGE} type bridge`, `link set ${BRIDGE} address ${bridgeMac(range.gateway)}`);
+  if (current === undefined) lines.push(`link add ${BRIDGE} type bridge`, `link set ${BRIDGE} address ${macForIP(range.gateway)}`);
   for (const c of current ?? []) if (c !== want) lines.push(`addr del ${c} dev ${BRIDGE}`);
   if (!current?.includes(want)) lines.push(`addr add ${want} dev ${BRIDGE}`);
   lines.push(`link set ${BRIDGE} up`);
