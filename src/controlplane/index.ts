@@ -68,6 +68,8 @@ export interface ControlPlaneOptions {
    * /etc/resolv.conf), and the kube-system/kube-dns Service pointing at the advertise address.
    */
   dns?: { port?: number; upstreams?: string[]; host?: string } | false;
+  /** A watch with more unsent output than this is ended (default 64 MiB; tests set less). */
+  watchBufferLimitBytes?: number;
 }
 
 export interface ControlPlane {
@@ -153,7 +155,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       host: opts.bind ?? "127.0.0.1",
       port: opts.port ?? 6443,
-      deps: { registry, knowledge: registry.knowledge, kubeletClient: pki.kubeletClient, serviceAccountTokens: saTokens },
+      deps: {
+        registry,
+        knowledge: registry.knowledge,
+        kubeletClient: pki.kubeletClient,
+        serviceAccountTokens: saTokens,
+        ...(opts.watchBufferLimitBytes ? { watchBufferLimitBytes: opts.watchBufferLimitBytes } : {}),
+      },
       authenticateToken: (token) => saTokens.authenticate(token),
       serviceAccountIssuer: {
         issuer: saTokens.signer.issuer,

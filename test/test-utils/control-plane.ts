@@ -46,9 +46,14 @@ export function runKubectl(kubeconfig: string, args: string[], opts: KubectlOpti
   });
 }
 
-export async function startTestCluster(opts: { store?: "memory" | "sqlite"; dataDir?: string } = {}): Promise<TestCluster> {
+export async function startTestCluster(opts: { store?: "memory" | "sqlite"; dataDir?: string; watchBufferLimitBytes?: number } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "minicluster-api-"));
-  const cp = await startControlPlane({ dataDir, port: 0, store: opts.store ?? "memory" });
+  const cp = await startControlPlane({
+    dataDir,
+    port: 0,
+    store: opts.store ?? "memory",
+    ...(opts.watchBufferLimitBytes ? { watchBufferLimitBytes: opts.watchBufferLimitBytes } : {}),
+  });
   const kubeconfig = cp.kubeconfigPath;
   const kubectl = (args: string[], o?: KubectlOptions) => runKubectl(kubeconfig, args, o);
   return {

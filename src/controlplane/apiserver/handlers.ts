@@ -29,6 +29,8 @@ export interface HandlerDeps {
   kubeletClient?: { cert: string; key: string };
   /** Issues ServiceAccount tokens (serviceaccounts/token); absent: the subresource answers 404. */
   serviceAccountTokens?: ServiceAccountTokens;
+  /** A watch whose unsent output grows past this is closed (default 64 MiB; see watch.ts). */
+  watchBufferLimitBytes?: number;
 }
 
 function parseFieldValidation(q: URLSearchParams): FieldValidation {
@@ -109,7 +111,7 @@ export async function handleResource(
     case "watch": {
       const rep = negotiateResource(req.headers.accept, true);
       const filter = listFilter(r, query);
-      return serveWatch(req, res, registry, r, ns, filter, query, rep);
+      return serveWatch(req, res, registry, r, ns, filter, query, rep, deps.watchBufferLimitBytes);
     }
     case "create": {
       if (STREAMING_SUBRESOURCES.has(info.subresource)) throw badRequest("Upgrade request required");

@@ -16,6 +16,13 @@ import { toPartial, toTable } from "./table.js";
 
 const BOOKMARK_INTERVAL_MS = 10_000;
 const DEFAULT_TIMEOUT_S = 1800;
+/**
+ * A watcher that does not read (a stopped process, a stalled network) would make the server keep
+ * its events in memory without end. Past this many unsent bytes the watch is ended instead, as
+ * kube-apiserver drops a watcher whose channel is full: the client watches again from its last
+ * resourceVersion (or relists after 410). The initial events of a watch from "" or 0 do not count.
+ */
+export const DEFAULT_WATCH_BUFFER_LIMIT = 64 << 20;
 
 type EventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 
@@ -28,6 +35,7 @@ export async function serveWatch(
   filter: Filter,
   query: URLSearchParams,
   rep: Representation,
+  bufferLimit = DEFAULT_WATCH_BUFFER_LIMIT,
 ): Promise<void> {
   const rvParam = query.get("resourceVersion") ?? "";
   if (rvParam && !/^\d+$/.test(rvParam)) throw badRequest(`Invalid value: ${JSON.stringify(rvParam)}: resourceVersion must be an integer`);
@@ -80,6 +88,9 @@ export async function serveWatch(
   }
 
   let lastRevision = fromRevision;
+  /** Bytes that were waiting to be sent when the initial events were written. */
+  let baseline = 0;
+  let tooSlow: (() => void) | undefined;
   const onEvents = (events: WatchEvent[], revision: number) => {
     let out = "";
     for (const ev of events) {
@@ -87,7 +98,9 @@ export async function serveWatch(
       if (line) out += line;
     }
     lastRevision = revision;
-    if (out) res.write(out);
+    if (!out || res.writableEnded) return;
+    res.write(out);
+    if (res.writableLength - baseline > bufferLimit) tooSlow?.();
   };
   const transform = (ev: WatchEvent): string | undefined => {
     const isDelete = ev.type === "DELETE";
@@ -120,6 +133,7 @@ export async function serveWatch(
   }
   start();
   if (initial.length) res.write(initial.join(""));
+  baseline = res.writableLength;
   const bookmark = (extra?: Record<string, string>) => {
     const metadata: Record<string, unknown> = { resourceVersion: String(lastRevision) };
     if (extra) metadata.annotations = extra;
@@ -133,6 +147,10 @@ export async function serveWatch(
       clearInterval(ticker);
       abort.abort();
       resolve();
+    };
+    tooSlow = () => {
+      finish();
+      res.end(); // what was written still goes out; the client then watches again
     };
     const timer = setTimeout(finish, timeoutS * 1000);
     const ticker = bookmarks ? setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS) : undefined;
