@@ -19,14 +19,11 @@ import { execFile, execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { podNames } from "../../src/kubelet/network/rules.js";
 import { ensureTestImage } from "../../test/test-utils/images.js";
+import { benchEnv, quantile } from "./common.js";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const exe = process.env.MINICLUSTER_BENCH_EXE ?? path.join(repo, "dist/minicluster");
 const RATE = Number(process.env.RATE ?? 2000);
 const SECONDS = Number(process.env.SECONDS ?? 20);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -35,9 +32,7 @@ const KEEP = process.env.KEEP === "1";
 const name = "bench-dns";
 const worker = `${name}-worker`;
 const DNS_IP = "10.96.0.10";
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "minicluster-bench-dns-"));
-const kubeconfig = path.join(home, "config");
-const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: home };
+const { home, kubeconfig, env, mc } = benchEnv("dns");
 const docker = new Docker();
 
 if (spawnSync("dnsperf", ["-h"]).error) {
@@ -45,16 +40,8 @@ if (spawnSync("dnsperf", ["-h"]).error) {
   process.exit(1);
 }
 
-function mc(args: string[]): void {
-  execFileSync(exe, args, { env, stdio: ["ignore", "ignore", "inherit"] });
-}
-
 function kubectl(args: string[], input?: string): string {
   return execFileSync("kubectl", args, { env, encoding: "utf8", input, stdio: ["pipe", "pipe", "inherit"] });
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 /** The query file (one "name type" a line) and the rcode each line must get. */
@@ -122,11 +109,9 @@ function parse(out: string, expected: Map<string, string>, load: [number, number
 }
 
 const { busybox } = await ensureTestImage(docker);
-execFileSync(exe, ["delete", "--name", name], { env, stdio: "ignore" });
-const t = performance.now();
+mc(["delete", "--name", name], { quiet: true });
 try {
-  mc(["create", "--name", name, "--nodes", "3", "--kubeconfig", kubeconfig]);
-  console.log(`cluster ${name} created in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.log(`cluster ${name} created in ${(mc(["create", "--name", name, "--nodes", "3", "--kubeconfig", kubeconfig]) / 1000).toFixed(1)} s`);
   mc(["load", "docker-image", busybox, "--name", name]);
   const services = Array.from({ length: SERVICES }, (_, i) => ({
     apiVersion: "v1",
@@ -174,6 +159,6 @@ try {
     );
   }
 } finally {
-  if (!KEEP) execFileSync(exe, ["delete", "--name", name], { env, stdio: ["ignore", "ignore", "inherit"] });
+  if (!KEEP) mc(["delete", "--name", name]);
   fs.rmSync(home, { recursive: true, force: true });
 }

@@ -14,33 +14,23 @@
 // Builds nothing: uses dist/minicluster, or MINICLUSTER_BENCH_EXE.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { RestClient } from "../../src/client/rest.js";
 import type { ResourceRef } from "../../src/client/paths.js";
 import { ensureTestImage } from "../../test/test-utils/images.js";
+import { benchEnv, containerMemory, quantile } from "./common.js";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const exe = process.env.MINICLUSTER_BENCH_EXE ?? path.join(repo, "dist/minicluster");
 const PODS = Number(process.env.PODS ?? 100);
 const QPS = Number(process.env.QPS ?? 10);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
 const KEEP = process.env.KEEP === "1";
 const name = "bench-pods";
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "minicluster-bench-pods-"));
-const kubeconfig = path.join(home, "config");
-const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: home };
+const { home, kubeconfig, mc, nodes: nodesOf } = benchEnv("pods");
 const docker = new Docker();
 const POD_REF: ResourceRef = { group: "", version: "v1", plural: "pods", namespaced: true };
 const NS = "default";
-
-function mc(args: string[]): void {
-  execFileSync(exe, args, { env, stdio: ["ignore", "ignore", "inherit"] });
-}
 
 function podObject(i: number, image: string): Pod {
   return {
@@ -63,11 +53,6 @@ function podObject(i: number, image: string): Pod {
 
 const isReady = (p: Pod) => !!p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
 
-function quantile(sorted: number[], q: number): number {
-  // Nearest rank: the smallest value with at least q of the samples at or below it.
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
 /** VmRSS, RssAnon, RssFile (MiB) of the `minicluster node` process inside a node container (not docker-init's `-- minicluster node`). */
 function nodeProcessRss(container: string): { rss: number; anon: number; file: number } | undefined {
   const script =
@@ -80,32 +65,13 @@ function nodeProcessRss(container: string): { rss: number; anon: number; file: n
 const fmtRss = (r: { rss: number; anon: number; file: number } | undefined) =>
   r ? `RSS ${r.rss.toFixed(1)} MiB = ${((r.rss * 1048576) / 1e6).toFixed(1)} MB (anon ${r.anon.toFixed(1)}, file ${r.file.toFixed(1)} MiB)` : "no minicluster node process found";
 
-interface MemStats {
-  memory_stats: { usage?: number; stats?: Record<string, number> };
-}
-
-async function containerMemory(container: string): Promise<number> {
-  const s = (await docker.getContainer(container).stats({ stream: false })) as unknown as MemStats;
-  const st = s.memory_stats.stats ?? {};
-  const cache = st.total_inactive_file ?? st.inactive_file ?? 0;
-  return ((s.memory_stats.usage ?? 0) - cache) / (1024 * 1024);
-}
-
 const { busybox } = await ensureTestImage(docker);
-execFileSync(exe, ["delete", "--name", name], { env, stdio: "ignore" });
-let t = performance.now();
-mc(["create", "--name", name, "--nodes", "3", "--kubeconfig", kubeconfig]);
-console.log(`cluster ${name} created in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+mc(["delete", "--name", name], { quiet: true });
+console.log(`cluster ${name} created in ${(mc(["create", "--name", name, "--nodes", "3", "--kubeconfig", kubeconfig]) / 1000).toFixed(1)} s`);
 const client = await RestClient.fromKubeconfig(kubeconfig, { userAgent: "bench-pods" });
 try {
-  t = performance.now();
-  mc(["load", "docker-image", busybox, "--name", name]);
-  console.log(`${busybox} loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const nodes = execFileSync(exe, ["get", "nodes", "--name", name], { env, encoding: "utf8" })
-    .split("\n")
-    .slice(1)
-    .map((l) => l.split(/\s+/)[0]!)
-    .filter(Boolean);
+  console.log(`${busybox} loaded in ${(mc(["load", "docker-image", busybox, "--name", name]) / 1000).toFixed(1)} s`);
+  const nodes = nodesOf(name);
   const workers = nodes.filter((n) => !n.endsWith("control-plane"));
   for (const w of workers) console.log(`${w} before any pod: kubelet (minicluster node) ${fmtRss(nodeProcessRss(w))}`);
 
@@ -176,7 +142,7 @@ try {
   const parts: string[] = [];
   let total = 0;
   for (const n of nodes) {
-    const mem = await containerMemory(n);
+    const mem = await containerMemory(docker, n);
     total += mem;
     const rss = workers.includes(n) ? nodeProcessRss(n) : undefined;
     parts.push(`${n}: container ${mem.toFixed(1)} MiB${workers.includes(n) ? `, kubelet (minicluster node) ${fmtRss(rss)}, ${perNode.get(n) ?? 0} pods` : ""}`);
@@ -184,6 +150,6 @@ try {
   console.log(`after ${IDLE_SECONDS} s idle (target: each kubelet ≤ 80 MB RSS):\n  ${parts.join("\n  ")}\n  all node containers: ${total.toFixed(1)} MiB`);
 } finally {
   await client.close();
-  if (!KEEP) execFileSync(exe, ["delete", "--name", name], { env, stdio: ["ignore", "ignore", "inherit"] });
+  if (!KEEP) mc(["delete", "--name", name]);
   fs.rmSync(home, { recursive: true, force: true });
 }

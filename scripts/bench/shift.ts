@@ -20,13 +20,11 @@
 //     A run ends once 1 s has passed with only new answers (at most 15 s). Prints median/p90/max.
 //  4. Deletes the cluster, also on failure or Ctrl-C (KEEP=1 keeps it).
 // Uses dist/minicluster, or MINICLUSTER_BENCH_EXE.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Service } from "kubernetes-types/core/v1.js";
@@ -34,9 +32,8 @@ import { RestClient } from "../../src/client/rest.js";
 import type { ResourceRef } from "../../src/client/paths.js";
 import { ensureTestImage } from "../../test/test-utils/images.js";
 import { freePort } from "../../test/test-utils/ports.js";
+import { benchEnv, quantile } from "./common.js";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const exe = process.env.MINICLUSTER_BENCH_EXE ?? path.join(repo, "dist/minicluster");
 const RUNS = Number(process.env.RUNS ?? 10);
 const REPLICAS = Number(process.env.REPLICAS ?? 2);
 const INTERVAL = Number(process.env.INTERVAL ?? 5);
@@ -46,17 +43,11 @@ const RUN_TIMEOUT_MS = 15_000;
 const NODE_PORT = 30090;
 const name = "bench-shift";
 const NS = "default";
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "minicluster-bench-shift-"));
-const kubeconfig = path.join(home, "config");
-const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: home };
+const { home, kubeconfig, mc } = benchEnv("shift");
 const SVC: ResourceRef = { group: "", version: "v1", plural: "services", namespaced: true };
 const DEPLOY: ResourceRef = { group: "apps", version: "v1", plural: "deployments", namespaced: true };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 
 function deployment(app: "a" | "b", image: string): Deployment {
   return {
@@ -218,16 +209,12 @@ function report(scenario: string, results: RunResult[]): void {
   console.log(`${scenario}: failed requests per run: ${failed.join(", ")} (of ~${Math.round(results.reduce((n, r) => n + r.sent, 0) / results.length)} sent per run); runs timed out: ${results.filter((r) => r.timedOut).length}`);
 }
 
-function mc(args: string[]): void {
-  execFileSync(exe, args, { env, stdio: ["ignore", "ignore", "inherit"] });
-}
-
 let cleaned = false;
 function cleanup(): void {
   if (cleaned || KEEP) return;
   cleaned = true;
   try {
-    execFileSync(exe, ["delete", "--name", name], { env, stdio: ["ignore", "ignore", "inherit"] });
+    mc(["delete", "--name", name]);
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }
@@ -239,7 +226,7 @@ process.on("SIGINT", () => {
 
 const docker = new Docker();
 const { busybox } = await ensureTestImage(docker);
-execFileSync(exe, ["delete", "--name", name], { env, stdio: "ignore" });
+mc(["delete", "--name", name], { quiet: true });
 const hostPort = await freePort();
 const config = path.join(home, "cluster.yaml");
 fs.writeFileSync(

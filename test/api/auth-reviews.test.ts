@@ -10,10 +10,9 @@ import { AuthenticationV1Api, AuthorizationV1Api, KubeConfig } from "@kubernetes
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeBody, type Field } from "../../src/api/protobuf/pb-writer.test-helper.js";
-import { buildKubeconfig } from "../../src/cluster/kubeconfig/index.js";
 import { NOT_ENFORCED_REASON } from "../../src/controlplane/apiserver/authz.js";
 import { DEFAULT_API_AUDIENCES, DEFAULT_ISSUER, TokenSigner, buildClaims } from "../../src/controlplane/serviceaccount/token.js";
-import { runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { caOnlyKubeconfig, jwtClaims, runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
 import { waitFor } from "../test-utils/wait.js";
 
 let tc: TestCluster;
@@ -60,18 +59,11 @@ async function kubectlCreate(obj: unknown, ...extra: string[]): Promise<Record<s
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
-function payloadOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
-}
-
 let saUid: string;
 
 beforeAll(async () => {
   tc = await startTestCluster({ store: "memory" });
-  caOnly = path.join(tc.dataDir, "ca-only.kubeconfig");
-  const kc = buildKubeconfig({ name: "mc", server: tc.cp.url, caCert: tc.cp.pki.ca.cert, clientCert: "", clientKey: "" });
-  kc.users = [{ name: "mc", user: {} }];
-  fs.writeFileSync(caOnly, JSON.stringify(kc));
+  caOnly = caOnlyKubeconfig(tc);
   saUid = await waitFor("the default ServiceAccount", async () => {
     const r = await tc.kubectl(["get", "sa", "default", "-o", "jsonpath={.metadata.uid}"]);
     return r.code === 0 && r.stdout ? r.stdout : undefined;
@@ -121,7 +113,7 @@ describe("kubectl auth whoami (SelfSubjectReview)", () => {
       username: "system:serviceaccount:default:default",
       uid: saUid,
       groups: ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"],
-      extra: { "authentication.kubernetes.io/credential-id": [`JTI=${String(payloadOf(token).jti)}`] },
+      extra: { "authentication.kubernetes.io/credential-id": [`JTI=${String(jwtClaims(token).jti)}`] },
     });
   });
 });
@@ -234,7 +226,7 @@ describe("TokenReview", () => {
         username: "system:serviceaccount:default:default",
         uid: saUid,
         groups: ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"],
-        extra: { "authentication.kubernetes.io/credential-id": [`JTI=${String(payloadOf(token).jti)}`] },
+        extra: { "authentication.kubernetes.io/credential-id": [`JTI=${String(jwtClaims(token).jti)}`] },
       },
     });
   });
@@ -247,7 +239,7 @@ describe("TokenReview", () => {
     const token = (await tc.k("create", "token", "default", "--bound-object-kind=Pod", "--bound-object-name=reviewed")).trim();
     const user = (await kubectlCreate(tokenReview(token))).status as { user: { extra: Record<string, string[]> } };
     expect(user.user.extra).toEqual({
-      "authentication.kubernetes.io/credential-id": [`JTI=${String(payloadOf(token).jti)}`],
+      "authentication.kubernetes.io/credential-id": [`JTI=${String(jwtClaims(token).jti)}`],
       "authentication.kubernetes.io/node-name": ["review-node"],
       "authentication.kubernetes.io/node-uid": [nodeUid],
       "authentication.kubernetes.io/pod-name": ["reviewed"],

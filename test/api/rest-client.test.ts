@@ -24,6 +24,20 @@ afterAll(async () => {
   await c?.stop();
 });
 
+/** A TCP server on 127.0.0.1 that accepts and never answers; close() also drops its connections. */
+async function silentServer(): Promise<{ port: number; close(): void }> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
 const cm = (name: string, data: Record<string, string> = {}, labels?: Record<string, string>): ConfigMap => ({
   apiVersion: "v1",
   kind: "ConfigMap",
@@ -196,28 +210,20 @@ describe("RestClient", () => {
   });
 
   it("a request past its deadline is a TransportError", async () => {
-    // A TCP server that accepts and never answers.
-    const sockets: net.Socket[] = [];
-    const silent = net.createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-    const port = (silent.address() as net.AddressInfo).port;
-    const slow = new RestClient({ server: `http://127.0.0.1:${port}`, timeoutMs: 200 });
+    const silent = await silentServer();
+    const slow = new RestClient({ server: `http://127.0.0.1:${silent.port}`, timeoutMs: 200 });
     try {
       const err = await slow.get(NODES, "x").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportError);
       expect((err as TransportError).code).toBe("ETIMEDOUT");
     } finally {
       await slow.close();
-      for (const s of sockets) s.destroy();
       silent.close();
     }
   });
   it("a server that accepts but never completes the TLS handshake is a connect timeout", async () => {
-    const sockets: net.Socket[] = [];
-    const silent = net.createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-    const port = (silent.address() as net.AddressInfo).port;
-    const stuck = new RestClient({ server: `https://127.0.0.1:${port}`, ca: c.cp.pki.ca.cert, connectTimeoutMs: 100, timeoutMs: 30_000 });
+    const silent = await silentServer();
+    const stuck = new RestClient({ server: `https://127.0.0.1:${silent.port}`, ca: c.cp.pki.ca.cert, connectTimeoutMs: 100, timeoutMs: 30_000 });
     try {
       const err = await stuck.get(NODES, "x").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportError);
@@ -225,7 +231,6 @@ describe("RestClient", () => {
       expect((err as Error).message).toMatch(/connecting timed out/);
     } finally {
       await stuck.close();
-      for (const s of sockets) s.destroy();
       silent.close();
     }
   });

@@ -11,7 +11,7 @@ import type { ConfigMap, Pod } from "kubernetes-types/core/v1.js";
 import { isNotFound } from "../../src/client/api-error.js";
 import { RestClient } from "../../src/client/rest.js";
 import { VolumeManager } from "../../src/kubelet/volumes/index.js";
-import { startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { jwtClaims, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
 import { waitFor } from "../test-utils/wait.js";
 
 const PODS = { group: "", version: "v1", plural: "pods", namespaced: true } as const;
@@ -127,7 +127,7 @@ describe("kubelet projected token source", () => {
     expect(fs.readFileSync(path.join(dir, "ca.crt"), "utf8")).toBe(tc.cp.pki.ca.cert);
     expect(fs.readFileSync(path.join(dir, "namespace"), "utf8")).toBe("sa-kubelet");
     const token = fs.readFileSync(path.join(dir, "token"), "utf8");
-    const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as { sub: string; "kubernetes.io": { pod: unknown } };
+    const claims = jwtClaims(token) as { sub: string; "kubernetes.io": { pod: unknown } };
     expect(claims.sub).toBe("system:serviceaccount:sa-kubelet:default");
     expect(claims["kubernetes.io"].pod).toEqual({ name: "tokened", uid: pod.metadata!.uid });
     expect(await statusWithToken(token, "/api/v1/namespaces/sa-kubelet/pods")).toBe(200);

@@ -2,32 +2,21 @@
 // (`kubectl create token`), and bearer-token authentication with a kubeconfig that carries only
 // the CA — accepted while valid, 401 when forged, expired or bound to a pod that is gone.
 
-import fs from "node:fs";
-import path from "node:path";
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildKubeconfig } from "../../src/cluster/kubeconfig/index.js";
 import { TokenSigner, buildClaims, DEFAULT_API_AUDIENCES, DEFAULT_ISSUER } from "../../src/controlplane/serviceaccount/token.js";
-import { runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { caOnlyKubeconfig, jwtClaims, runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
 import { waitFor } from "../test-utils/wait.js";
 
 let tc: TestCluster;
 let caOnly: string;
-
-function decodePayload(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
-}
 
 /** kubectl with only the CA in its kubeconfig and the token on the command line. */
 const withToken = (token: string, ...args: string[]) => runKubectl(caOnly, ["--token", token, ...args]);
 
 beforeAll(async () => {
   tc = await startTestCluster({ store: "memory" });
-  caOnly = path.join(tc.dataDir, "ca-only.kubeconfig");
-  // Same server and CA as the admin kubeconfig, no client credentials at all.
-  const kc = buildKubeconfig({ name: "mc", server: tc.cp.url, caCert: tc.cp.pki.ca.cert, clientCert: "", clientKey: "" });
-  kc.users = [{ name: "mc", user: {} }];
-  fs.writeFileSync(caOnly, JSON.stringify(kc));
+  caOnly = caOnlyKubeconfig(tc);
 });
 
 afterAll(async () => {
@@ -54,7 +43,7 @@ describe("tokens", () => {
   it("kubectl create token gives a token that authenticates as the ServiceAccount", async () => {
     await waitFor("default SA in default", async () => ((await tc.kubectl(["get", "sa", "default"])).code === 0 ? true : undefined));
     const token = (await tc.k("create", "token", "default", "--duration=10m")).trim();
-    const claims = decodePayload(token);
+    const claims = jwtClaims(token);
     expect(claims.iss).toBe(DEFAULT_ISSUER);
     expect(claims.sub).toBe("system:serviceaccount:default:default");
     expect(claims.aud).toEqual([...DEFAULT_API_AUDIENCES]);
@@ -96,7 +85,7 @@ describe("tokens", () => {
     // A valid signature over tampered claims is no better.
     const good = await realKey.sign(claims(new Date()));
     const [h, , s] = good.split(".");
-    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...decodePayload(good), sub: "system:serviceaccount:kube-system:default" })).toString("base64url")}.${s}`;
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...jwtClaims(good), sub: "system:serviceaccount:kube-system:default" })).toString("base64url")}.${s}`;
     expect((await withToken(tampered, "get", "pods")).stderr).toMatch(/Unauthorized/);
 
     const expired = await realKey.sign(claims(new Date(Date.now() - 2 * 3600_000), 3600));
@@ -116,7 +105,7 @@ describe("tokens", () => {
     const raw = await tc.k("create", "token", "default", "--bound-object-kind=Pod", "--bound-object-name=bound", "--duration=10m");
     const token = raw.trim();
     const podUid = (await tc.k("get", "pod", "bound", "-o", "jsonpath={.metadata.uid}")).trim();
-    expect((decodePayload(token)["kubernetes.io"] as { pod?: unknown }).pod).toEqual({ name: "bound", uid: podUid });
+    expect((jwtClaims(token)["kubernetes.io"] as { pod?: unknown }).pod).toEqual({ name: "bound", uid: podUid });
     expect((await withToken(token, "get", "pods")).code).toBe(0);
 
     await tc.k("delete", "pod", "bound", "--grace-period=0", "--force", "--wait=false");

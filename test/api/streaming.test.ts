@@ -14,10 +14,9 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeletServingTls, spawnExec, startKubeletServer, type ContainerHandle, type KubeletServer, type PodLocator } from "../../src/kubelet/server/index.js";
-import { KUBECTL, runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
+import { KUBECTL, caOnlyKubeconfig, runKubectl, startTestCluster, type TestCluster } from "../test-utils/control-plane.js";
 import { freePort } from "../test-utils/ports.js";
 import { waitFor } from "../test-utils/wait.js";
-import { buildKubeconfig } from "../../src/cluster/kubeconfig/index.js";
 
 const KUBECTL_128 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
 
@@ -240,10 +239,7 @@ describe("exec and port-forward with a ServiceAccount token (as in-cluster clien
   it("accepts a valid bearer token on the upgrade, refuses a forged one with 401", async () => {
     await waitFor("default SA", async () => (await c.kubectl(["get", "sa", "default"])).code === 0);
     const token = (await c.k("create", "token", "default", "--duration=10m")).trim();
-    const caOnly = path.join(dir, "ca-only.kubeconfig");
-    const kc = buildKubeconfig({ name: "mc", server: c.cp.url, caCert: c.cp.pki.ca.cert, clientCert: "", clientKey: "" });
-    kc.users = [{ name: "mc", user: {} }];
-    fs.writeFileSync(caOnly, JSON.stringify(kc));
+    const caOnly = caOnlyKubeconfig(c);
     const withToken = (t: string, ...args: string[]) => runKubectl(caOnly, ["--token", t, ...args]);
 
     expect(await withToken(token, "exec", "web", "--", "sh", "-c", "echo as-sa")).toMatchObject({ code: 0, stdout: "as-sa\n" });

@@ -6,12 +6,11 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageStore, type ImageRecord } from "../../src/kubelet/images/index.js";
+import { docker } from "../test-utils/e2e.js";
 import { ensureTestImage, toOciLayout, type TestImages } from "../test-utils/images.js";
 
-const docker = new Docker();
 let images: TestImages;
 let tmp: string;
 let legacy: Buffer;

@@ -2,52 +2,42 @@
 // every node's store (checked with the node-side `minicluster image list`), a second load skips,
 // --nodes restricts, a moved tag is loaded again, and mistakes give one line and a non-zero exit.
 // MINICLUSTER_E2E_EXE runs another build than dist/minicluster.
-import { execFile } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, MINICLUSTER, type CliResult } from "../test-utils/e2e.js";
+import { docker, dockerExec, e2eEnv, type CliResult } from "../test-utils/e2e.js";
 import { ensureTestImage, type TestImages } from "../test-utils/images.js";
 
-const EXE = process.env.MINICLUSTER_E2E_EXE ?? MINICLUSTER;
+const env = e2eEnv("load");
+const { mc } = env;
 const NAME = "mctest-load";
 const CP = `${NAME}-control-plane`;
 const WORKER = `${NAME}-worker`;
 const EXTRA = "mctest/load-e2e:1";
 
-let env: { home: string; env: NodeJS.ProcessEnv };
 let images: TestImages;
 let ids: Record<string, string>;
 
-function mc(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(EXE, args, { env: env.env, timeout: 300_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
-  });
+interface NodeImage {
+  id: string;
+  repoTags: string[];
 }
 
-function nodeImages(node: string): Promise<Array<{ id: string; repoTags: string[] }>> {
-  return new Promise((resolve, reject) => {
-    execFile("docker", ["exec", node, "minicluster", "image", "list", "--json"], (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout))));
-  });
+async function nodeImages(node: string): Promise<NodeImage[]> {
+  return JSON.parse(await dockerExec(node, ["minicluster", "image", "list", "--json"])) as NodeImage[];
 }
 
 /** Our error lines (stderr may also carry Node's own warnings). */
 const errors = (r: CliResult) => r.stderr.split("\n").filter((l) => l.startsWith("minicluster: "));
 const idOf = async (name: string) => (await docker.getImage(name).inspect()).Id;
-const tagged = (list: Array<{ id: string; repoTags: string[] }>, ref: string) => list.find((i) => i.repoTags.includes(ref))?.id;
+const tagged = (list: NodeImage[], ref: string) => list.find((i) => i.repoTags.includes(ref))?.id;
 
 beforeAll(async () => {
-  if (!fs.existsSync(EXE)) throw new Error(`${EXE} is missing: run \`npm run build\` first`);
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "minicluster-e2e-load-"));
-  env = { home, env: { ...process.env, HOME: home, KUBECONFIG: path.join(home, ".kube", "config") } };
   images = await ensureTestImage(docker);
   ids = { app: await idOf(images.app), busybox: await idOf(images.busybox) };
   await docker.getImage(images.busybox).tag({ repo: "mctest/load-e2e", tag: "1" });
   await mc(["delete", "--name", NAME]);
-  const r = await mc(["create", "--name", NAME, "--nodes", "2", "--kubeconfig", path.join(env.home, "kc")]);
+  const r = await mc(["create", "--name", NAME, "--nodes", "2"]);
   expect(r.stderr).not.toMatch(/error/i);
   expect(r.code).toBe(0);
 });
@@ -58,7 +48,6 @@ afterAll(async () => {
     .getImage(EXTRA)
     .remove({ noprune: true })
     .catch(() => {});
-  if (env) fs.rmSync(env.home, { recursive: true, force: true });
 });
 
 describe("minicluster load", () => {
@@ -80,9 +69,7 @@ describe("minicluster load", () => {
   });
 
   it("the node-side list shows the images as a table", async () => {
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile("docker", ["exec", WORKER, "minicluster", "image", "list"], (err, stdout) => (err ? reject(err) : resolve(stdout))),
-    );
+    const out = await dockerExec(WORKER, ["minicluster", "image", "list"]);
     expect(out).toMatch(/^IMAGE\s+ID\s+SIZE\n/);
     expect(out).toMatch(new RegExp(`docker.io/mctest/app:1\\s+${ids.app!.slice(7, 19)}`));
   });

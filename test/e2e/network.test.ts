@@ -3,10 +3,9 @@
 // network namespace and its /var volume, with this repo and the host's node binary mounted) —
 // netns "pods" without containers: TCP between pods on different nodes keeps the pod IPs, and
 // traffic to outside the pod subnet leaves masqueraded as the node.
-import { execFile } from "node:child_process";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { REPO, docker, e2eEnv, eventually } from "../test-utils/e2e.js";
+import { REPO, docker, dockerExec, e2eEnv, eventually } from "../test-utils/e2e.js";
 import { macForIP } from "../../src/kubelet/network/rules.js";
 
 const env = e2eEnv("network");
@@ -20,44 +19,16 @@ interface NodeObj {
   status: { addresses: Array<{ type: string; address: string }> };
 }
 
-function run(file: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin?.end(input ?? "");
-  });
-}
-
 const cidrOf: Record<string, string> = {};
 
 /** Runs the fixture script in a node's helper container; fails on a non-zero exit. */
-async function fixture(node: string, ...args: string[]): Promise<string> {
-  const r = await run("docker", [
-    "exec",
-    "-w",
-    REPO,
-    "-e",
-    `NODE_NAME=${node}`,
-    "-e",
-    `POD_CIDR=${cidrOf[node] ?? ""}`,
-    helper(node),
-    "node",
-    "--import",
-    "tsx",
-    "test/e2e/fixtures/pod-network.ts",
-    ...args,
-  ]);
-  if (r.code !== 0) throw new Error(`fixture ${args.join(" ")} on ${node} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
+function fixture(node: string, ...args: string[]): Promise<string> {
+  const vars = { NODE_NAME: node, POD_CIDR: cidrOf[node] ?? "" };
+  return dockerExec(helper(node), ["node", "--import", "tsx", "test/e2e/fixtures/pod-network.ts", ...args], { workdir: REPO, env: vars });
 }
 
-async function sh(node: string, script: string): Promise<string> {
-  const r = await run("docker", ["exec", helper(node), "bash", "-c", script]);
-  if (r.code !== 0) throw new Error(`${script} on ${node}: ${r.stderr}`);
-  return r.stdout;
-}
+/** Runs a shell line in a node's helper container; fails on a non-zero exit. */
+const sh = (node: string, script: string): Promise<string> => dockerExec(helper(node), script);
 
 async function nodes(): Promise<NodeObj[]> {
   const r = await env.kubectl(NAME, ["get", "nodes", "-o", "json"]);
@@ -116,7 +87,7 @@ describe("pod network", () => {
         },
       });
       await c.start();
-      expect((await run("docker", ["exec", "-i", helper(n), "sh", "-c", "cat > /tmp/kubeconfig"], kubeconfig.stdout)).code).toBe(0);
+      await dockerExec(helper(n), "cat > /tmp/kubeconfig", { input: kubeconfig.stdout });
     }
 
     // The kubelet's watcher: bridge for the node's own CIDR, routes to the other node's.

@@ -5,21 +5,15 @@
 // to load it; deletion runs preStop and SIGTERM and the kubelet removes the object; a node restart
 // starts its pods again. Pods are pinned with spec.nodeName (no scheduler needed).
 // MINICLUSTER_E2E_EXE runs another build than dist/minicluster.
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, eventually, MINICLUSTER, type CliResult } from "../test-utils/e2e.js";
-import { runKubectl, type KubectlResult } from "../test-utils/control-plane.js";
+import { docker, dockerExec, e2eEnv, eventually } from "../test-utils/e2e.js";
+import type { KubectlResult } from "../test-utils/control-plane.js";
 import { ensureTestImage } from "../test-utils/images.js";
 
-const EXE = process.env.MINICLUSTER_E2E_EXE ?? MINICLUSTER;
+const env = e2eEnv("pods");
 const NAME = "mctest-pods";
 const WORKER = `${NAME}-worker`;
 
-let home: string;
-let kubeconfig: string;
 let image: string;
 
 interface ContainerStatus {
@@ -45,19 +39,7 @@ interface PodObj {
   };
 }
 
-function mc(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(EXE, args, { env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig }, timeout: 300_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const kubectl = (args: string[], input?: string): Promise<KubectlResult> => runKubectl(kubeconfig, args, { ...(input !== undefined ? { input } : {}), timeoutMs: 120_000 });
-
-function dockerExec(node: string, cmd: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile("docker", ["exec", node, ...cmd], (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout))));
-}
+const kubectl = (args: string[], input?: string): Promise<KubectlResult> => env.kubectl(NAME, args, { input, timeoutMs: 120_000 });
 
 async function apply(manifest: object): Promise<void> {
   const r = await kubectl(["apply", "-f", "-"], JSON.stringify(manifest));
@@ -96,20 +78,16 @@ const ready = (p: PodObj) => p.status.conditions?.some((c) => c.type === "Ready"
 const cs = (p: PodObj) => p.status.containerStatuses?.[0];
 
 beforeAll(async () => {
-  if (!fs.existsSync(EXE)) throw new Error(`${EXE} is missing: run \`npm run build\` first`);
-  home = fs.mkdtempSync(path.join(os.tmpdir(), "minicluster-e2e-pods-"));
-  kubeconfig = path.join(home, "kc");
   image = (await ensureTestImage(docker)).busybox;
-  await mc(["delete", "--name", NAME]);
-  const r = await mc(["create", "--name", NAME, "--nodes", "2", "--kubeconfig", kubeconfig]);
+  await env.mc(["delete", "--name", NAME]);
+  const r = await env.mc(["create", "--name", NAME, "--nodes", "2"]);
   expect(r.code, r.stderr).toBe(0);
-  const l = await mc(["load", "docker-image", image, "--name", NAME]);
+  const l = await env.mc(["load", "docker-image", image, "--name", NAME]);
   expect(l.code, l.stderr).toBe(0);
 });
 
 afterAll(async () => {
-  await mc(["delete", "--name", NAME]);
-  fs.rmSync(home, { recursive: true, force: true });
+  await env.mc(["delete", "--name", NAME]);
 });
 
 describe("pods on runc", () => {

@@ -7,7 +7,6 @@
 // upstream in the control-plane node's resolv.conf (a DNS server this test runs on the network's
 // gateway, i.e. this host), followed without a restart; a pod's mounted ServiceAccount token lists
 // pods through the API and a forged one gets 401.
-import { execFile } from "node:child_process";
 import dgram from "node:dgram";
 import fs from "node:fs";
 import net from "node:net";
@@ -15,7 +14,7 @@ import path from "node:path";
 import * as dnsPacket from "dns-packet";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Agent, request } from "undici";
-import { docker, e2eEnv, eventually } from "../test-utils/e2e.js";
+import { docker, dockerExec, e2eEnv, eventually } from "../test-utils/e2e.js";
 import { ensureTestImage } from "../test-utils/images.js";
 
 const env = e2eEnv("services");
@@ -46,13 +45,6 @@ async function clusterIP(svc: string): Promise<string> {
 /** Runs a shell line in the client pod; never throws. */
 function inClient(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return env.kubectl(NAME, ["exec", "client", "--", "sh", "-c", line]);
-}
-
-/** Runs a shell line in a node container; throws on failure. */
-function inNode(node: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile("docker", ["exec", node, "sh", "-c", line], (err, stdout, stderr) => (err ? reject(new Error(`${line} on ${node}: ${stderr}`)) : resolve(stdout))),
-  );
 }
 
 /**
@@ -246,9 +238,9 @@ describe("the service proxy on 3 nodes", () => {
     const outside = await startOutsideDns(gateway);
     const cp = `${NAME}-control-plane`;
     // Rewritten in place (the same inode, as Docker bind-mounts it), restored from the copy.
-    await inNode(cp, "cp /etc/resolv.conf /tmp/mctest-resolv.conf.orig");
+    await dockerExec(cp, "cp /etc/resolv.conf /tmp/mctest-resolv.conf.orig");
     try {
-      await inNode(cp, `printf 'nameserver ${gateway}\\n' > /etc/resolv.conf`);
+      await dockerExec(cp, `printf 'nameserver ${gateway}\\n' > /etc/resolv.conf`);
       let out = "";
       // The server stats resolv.conf at most once a second; a failed try is not cached (SERVFAIL).
       const resolved = await eventually(async () => {
@@ -268,7 +260,7 @@ describe("the service proxy on 3 nodes", () => {
       expect(pod.stdout).toContain(clientIP);
       expect(outside.queries.filter((q) => q.includes("cluster.local"))).toEqual([]);
     } finally {
-      await inNode(cp, "cat /tmp/mctest-resolv.conf.orig > /etc/resolv.conf && rm /tmp/mctest-resolv.conf.orig");
+      await dockerExec(cp, "cat /tmp/mctest-resolv.conf.orig > /etc/resolv.conf && rm /tmp/mctest-resolv.conf.orig");
       await outside.close();
     }
   });
@@ -322,7 +314,7 @@ describe("the service proxy on 3 nodes", () => {
     if (!refused) {
       // What the client's node had: its reject rules and the service's slices.
       const node = (await k("get", "pod", "client", "-o", "jsonpath={.spec.nodeName}")).trim();
-      const rules = await inNode(node, `iptables-nft -t filter -L MC-SERVICES -v -n; iptables-nft -t filter -L FORWARD -v -n; iptables-legacy-save; conntrack -L -d ${ip}; conntrack -L -g ${ip}; ip route`).catch((e: unknown) => String(e));
+      const rules = await dockerExec(node, `iptables-nft -t filter -L MC-SERVICES -v -n; iptables-nft -t filter -L FORWARD -v -n; iptables-legacy-save; conntrack -L -d ${ip}; conntrack -L -g ${ip}; ip route`).catch((e: unknown) => String(e));
       const slices = await k("get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "yaml").catch((e: unknown) => String(e));
       expect.fail(`no refusal from ${ip} within 20 s; last try ${last}\nfilter rules on ${node}:\n${rules}\nslices:\n${slices}`);
     }

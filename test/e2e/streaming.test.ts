@@ -6,58 +6,47 @@
 // MINICLUSTER_E2E_EXE runs another build than dist/minicluster.
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, eventually, MINICLUSTER, type CliResult } from "../test-utils/e2e.js";
-import { KUBECTL, runKubectl, type KubectlResult } from "../test-utils/control-plane.js";
+import { docker, e2eEnv, eventually } from "../test-utils/e2e.js";
+import { KUBECTL, type KubectlResult } from "../test-utils/control-plane.js";
 import { ensureTestImage } from "../test-utils/images.js";
 import { freePort } from "../test-utils/ports.js";
 
-const EXE = process.env.MINICLUSTER_E2E_EXE ?? MINICLUSTER;
+const env = e2eEnv("streaming");
+const { kubeconfig } = env;
 const NAME = "mctest-streaming";
 const WORKER = `${NAME}-worker`;
 const KUBECTL_128 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
 
-let home: string;
-let kubeconfig: string;
 let busybox: string;
 
-function mc(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(EXE, args, { env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig }, timeout: 300_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const kubectl = (args: string[], opts: { input?: string; binary?: string } = {}): Promise<KubectlResult> => env.kubectl(NAME, args, { ...opts, timeoutMs: 60_000 });
 
-const kubectl = (args: string[], opts: { input?: string; binary?: string } = {}): Promise<KubectlResult> => runKubectl(kubeconfig, args, { ...opts, timeoutMs: 60_000 });
-
-/** Runs a shell command line under script(1) so kubectl sees a terminal (rows x cols). */
-function underTerminal(cmdline: string, rows: number, cols: number, whileRunning?: (pid: number) => Promise<void>): Promise<{ code: number | null; out: string }> {
+/**
+ * Runs a shell command line under script(1) so kubectl sees a terminal (rows x cols), killed after
+ * 60 s. `whileRunning` gets script's pid; `type.input` is typed once the output matches `type.when`.
+ */
+function underTerminal(
+  cmdline: string,
+  rows: number,
+  cols: number,
+  opts: { whileRunning?: (pid: number) => Promise<void>; type?: { when: RegExp; input: string } },
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     // Keep script's stdin open (a pipe we never end): EOF on it would reach kubectl as ^D.
-    const child = spawn("script", ["-qfec", `stty rows ${rows} cols ${cols}; ${cmdline}`, "/dev/null"], { env: { ...process.env, SHELL: "/bin/sh", KUBECONFIG: kubeconfig } });
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    if (whileRunning) void whileRunning(child.pid!);
-    child.on("exit", (code) => resolve({ code, out }));
-  });
-}
-
-/** Like underTerminal, typing `input` once `ready` matches the output. */
-function typeUnderTerminal(cmdline: string, rows: number, cols: number, ready: RegExp, input: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
     const child = spawn("script", ["-qfec", `stty rows ${rows} cols ${cols}; ${cmdline}`, "/dev/null"], { env: { ...process.env, SHELL: "/bin/sh", KUBECONFIG: kubeconfig } });
     let out = "";
     let typed = false;
     child.stdout.on("data", (b: Buffer) => {
       out += b.toString();
-      if (!typed && ready.test(out)) {
+      if (opts.type && !typed && opts.type.when.test(out)) {
         typed = true;
+        const input = opts.type.input;
         setTimeout(() => child.stdin.write(input), 300);
       }
     });
+    if (opts.whileRunning) void opts.whileRunning(child.pid!);
     const timer = setTimeout(() => child.kill(), 60_000);
     child.on("exit", (code) => {
       clearTimeout(timer);
@@ -67,14 +56,11 @@ function typeUnderTerminal(cmdline: string, rows: number, cols: number, ready: R
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(EXE)) throw new Error(`${EXE} is missing: run \`npm run build\` first`);
-  home = fs.mkdtempSync(path.join(os.tmpdir(), "minicluster-e2e-streaming-"));
-  kubeconfig = path.join(home, "kc");
   const image = (busybox = (await ensureTestImage(docker)).busybox);
-  await mc(["delete", "--name", NAME]);
-  const r = await mc(["create", "--name", NAME, "--nodes", "2", "--kubeconfig", kubeconfig]);
+  await env.mc(["delete", "--name", NAME]);
+  const r = await env.mc(["create", "--name", NAME, "--nodes", "2"]);
   expect(r.code, r.stderr).toBe(0);
-  const l = await mc(["load", "docker-image", image, "--name", NAME]);
+  const l = await env.mc(["load", "docker-image", image, "--name", NAME]);
   expect(l.code, l.stderr).toBe(0);
   const manifest = {
     apiVersion: "v1",
@@ -95,8 +81,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await mc(["delete", "--name", NAME]);
-  fs.rmSync(home, { recursive: true, force: true });
+  await env.mc(["delete", "--name", NAME]);
 });
 
 describe("logs", () => {
@@ -134,13 +119,15 @@ for (const [label, binary] of [
 
     it("gives an interactive terminal with the client's size, and follows a resize", async () => {
       const line = `'${binary}' exec -it box -c main -- sh -c 'tty; stty size; sleep 2; stty size; exit 5'`;
-      const r = await underTerminal(line, 40, 132, async (scriptPid) => {
-        // Resize kubectl's terminal once the command runs: kubectl sends the new size.
-        await eventually(async () => fs.readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, "utf8").trim() !== "", 5_000, 20);
-        await new Promise((res) => setTimeout(res, 1000));
-        const shPid = fs.readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, "utf8").trim().split(/\s+/)[0];
-        const pts = fs.readlinkSync(`/proc/${shPid}/fd/0`);
-        await new Promise((res) => execFile("stty", ["-F", pts, "rows", "50", "cols", "150"], res));
+      const r = await underTerminal(line, 40, 132, {
+        whileRunning: async (scriptPid) => {
+          // Resize kubectl's terminal once the command runs: kubectl sends the new size.
+          await eventually(async () => fs.readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, "utf8").trim() !== "", 5_000, 20);
+          await new Promise((res) => setTimeout(res, 1000));
+          const shPid = fs.readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, "utf8").trim().split(/\s+/)[0];
+          const pts = fs.readlinkSync(`/proc/${shPid}/fd/0`);
+          await new Promise((res) => execFile("stty", ["-F", pts, "rows", "50", "cols", "150"], res));
+        },
       });
       expect(r.out).toMatch(/\/dev\/pts\/\d+\r\n40 132\r\n50 150\r\n/);
       expect(r.code).toBe(5);
@@ -149,7 +136,7 @@ for (const [label, binary] of [
     it("runs a tty pod with `run -it --rm`: attach with the client's size, the exit code, the pod removed", async () => {
       const pod = `tty-${binary === KUBECTL ? "new" : "old"}`;
       const line = `'${binary}' run -it --rm ${pod} --image=${busybox} --restart=Never -- sh; echo "kubectl-rc=$?"`;
-      const r = await typeUnderTerminal(line, 30, 100, /command prompt/, "stty size; echo hello-$((1+2)); exit 3\r");
+      const r = await underTerminal(line, 30, 100, { type: { when: /command prompt/, input: "stty size; echo hello-$((1+2)); exit 3\r" } });
       expect(r.out).toContain("30 100\r\nhello-3\r\n");
       expect(r.out).not.toContain("falling back to streaming logs");
       expect(r.out).toContain("kubectl-rc=3");
@@ -181,7 +168,7 @@ describe("the kubelet API", () => {
     const ip = (await kubectl(["get", "node", WORKER, "-o", "jsonpath={.status.addresses[?(@.type=='InternalIP')].address}"])).stdout;
     const url = `https://${ip}:10250/containerLogs/default/box/main?tailLines=1`;
     // The node's own kubelet certificate, and the admin's from the kubeconfig.
-    const dir = fs.mkdtempSync(path.join(home, "certs-"));
+    const dir = fs.mkdtempSync(path.join(env.home, "certs-"));
     for (const f of ["kubelet.crt", "kubelet.key"]) {
       await new Promise((res, rej) => execFile("docker", ["cp", `${WORKER}:/etc/minicluster/pki/${f}`, path.join(dir, f)], (e) => (e ? rej(e) : res(undefined))));
     }

@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { buildKubeconfig } from "../../src/cluster/kubeconfig/index.js";
 import { startControlPlane, type ControlPlane } from "../../src/controlplane/index.js";
 
 export interface TestCluster {
@@ -71,4 +72,21 @@ export async function startTestCluster(opts: { store?: "memory" | "sqlite"; data
       if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Writes `ca-only.kubeconfig` in the cluster's data dir: its server and CA, no client credentials
+ * at all (for kubectl with `--token`, as a pod's client would authenticate). Returns the path.
+ */
+export function caOnlyKubeconfig(tc: TestCluster): string {
+  const file = path.join(tc.dataDir, "ca-only.kubeconfig");
+  const kc = buildKubeconfig({ name: "mc", server: tc.cp.url, caCert: tc.cp.pki.ca.cert, clientCert: "", clientKey: "" });
+  kc.users = [{ name: "mc", user: {} }];
+  fs.writeFileSync(file, JSON.stringify(kc));
+  return file;
+}
+
+/** A JWT's claims, not verified. */
+export function jwtClaims(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
 }

@@ -1,12 +1,13 @@
 // Helpers for Docker end-to-end tests: run the built dist/minicluster with an isolated HOME and
-// KUBECONFIG, ask Docker what exists, and restart the Docker engine.
+// KUBECONFIG, run commands in containers, ask Docker what exists, and restart the Docker engine.
 import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { runKubectl, type KubectlResult } from "./control-plane.js";
+import { afterAll } from "vitest";
+import { runKubectl, type KubectlOptions, type KubectlResult } from "./control-plane.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The built executable; MINICLUSTER_E2E_EXE points the tests at another build (parallel work). */
@@ -24,14 +25,18 @@ export interface E2eEnv {
   kubeconfig: string;
   env: NodeJS.ProcessEnv;
   mc(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
-  /** kubectl with the context of cluster `name` from this environment's kubeconfig. */
-  kubectl(name: string, args: string[]): Promise<KubectlResult>;
+  /** kubectl with the context of cluster `name` from this environment's kubeconfig (`binary`: another kubectl). */
+  kubectl(name: string, args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
 }
 
-/** A fresh HOME and KUBECONFIG for one test file; the CLI is the built single executable. */
+/**
+ * A fresh HOME and KUBECONFIG for one test file (call it at the top level: HOME is removed after
+ * the file's own afterAll hooks); the CLI is the built single executable.
+ */
 export function e2eEnv(prefix: string): E2eEnv {
   if (!fs.existsSync(MINICLUSTER)) throw new Error(`${MINICLUSTER} is missing: run \`npm run build\` first`);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `minicluster-e2e-${prefix}-`));
+  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
   const kubeconfig = path.join(home, ".kube", "config");
   const env = { ...process.env, HOME: home, KUBECONFIG: kubeconfig };
   return {
@@ -45,8 +50,40 @@ export function e2eEnv(prefix: string): E2eEnv {
           resolve({ code, stdout, stderr });
         });
       }),
-    kubectl: (name, args) => runKubectl(kubeconfig, ["--context", `minicluster-${name}`, ...args]),
+    kubectl: (name, args, opts) => runKubectl(kubeconfig, ["--context", `minicluster-${name}`, ...args], opts),
   };
+}
+
+export interface DockerExecOptions {
+  /** Written to the command's stdin (`docker exec -i`). */
+  input?: string;
+  /** `docker exec -w`. */
+  workdir?: string;
+  /** `docker exec -e NAME=VALUE`. */
+  env?: Record<string, string>;
+  /** Default 60 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs a command in a running container (`docker exec`); a string is a shell line for `sh -c`.
+ * Returns its stdout; throws, with the container, the command and its stderr, unless it exits 0.
+ */
+export function dockerExec(container: string, cmd: string[] | string, opts: DockerExecOptions = {}): Promise<string> {
+  const argv = typeof cmd === "string" ? ["sh", "-c", cmd] : cmd;
+  const flags = [
+    ...(opts.input !== undefined ? ["-i"] : []),
+    ...(opts.workdir ? ["-w", opts.workdir] : []),
+    ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = execFile("docker", ["exec", ...flags, container, ...argv], { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const shown = typeof cmd === "string" ? cmd : cmd.join(" ");
+      reject(new Error(`${shown} in ${container} failed (${typeof err.code === "number" ? `exit ${err.code}` : err.message}): ${stderr.trim()}`));
+    });
+    child.stdin?.end(opts.input ?? "");
+  });
 }
 
 export async function dockerObjects(cluster: string): Promise<{ containers: string[]; volumes: string[]; networks: string[] }> {
