@@ -92,6 +92,29 @@ describe("ServiceProxy", () => {
     expect(applied).toHaveLength(3);
   });
 
+  it("re-reads the kernel once shortly after the first sync (the pod network may have written meanwhile)", async () => {
+    const client = new FakeClient();
+    client.items.services = [svc];
+    client.items.endpointslices = [slice(["10.244.1.2"], "2")];
+    const forced: boolean[] = [];
+    const proxy = new ServiceProxy({
+      client: client as unknown as RestClient,
+      podSubnet: "10.244.0.0/16",
+      settleResyncMs: 30,
+      applier: {
+        apply: async (_rules: DesiredRules, o?: { force?: boolean }) => {
+          forced.push(!!o?.force);
+          return "applied" as const;
+        },
+      },
+    });
+    proxy.start();
+    await proxy.ready;
+    await new Promise((r) => setTimeout(r, 150));
+    await proxy.stop();
+    expect(forced).toEqual([false, true]);
+  });
+
   it("does not sync before the EndpointSlices are listed (that would reject every service)", async () => {
     const client = new FakeClient();
     client.items.services = [svc];

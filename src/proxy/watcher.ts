@@ -31,6 +31,12 @@ export interface ServiceProxyOptions extends ProxyConfig {
   retryMs?: number;
   /** Full re-read and rewrite this often (default 60 s). */
   resyncMs?: number;
+  /**
+   * One extra full re-read this long after the first sync (default 5 s): at a node's start the pod
+   * network installs its own FORWARD jump at the same time, and if it read the chain just before
+   * our first restore, its ACCEPT may land ahead of our REJECTs until the next resync.
+   */
+  settleResyncMs?: number;
   /** Called after every sync (tests, metrics). */
   onSync?: (r: { result: ApplyResult; rules: DesiredRules; ms: number }) => void;
 }
@@ -46,6 +52,7 @@ export class ServiceProxy {
   private synced = { services: false, slices: false };
   private timer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
   private readonly syncs = new SerialTask(() => this.sync());
   private force = false;
   private lastError: string | undefined;
@@ -78,6 +85,7 @@ export class ServiceProxy {
     this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     await Promise.all(this.loops);
     await this.syncs.current;
   }
@@ -144,6 +152,13 @@ export class ServiceProxy {
       if (this.lastError) this.log("service proxy: rules in step again");
       this.lastError = undefined;
       this.opts.onSync?.({ result, rules, ms: performance.now() - t0 });
+      if (!this.settleTimer) {
+        this.settleTimer = setTimeout(() => {
+          this.force = true;
+          this.schedule(0);
+        }, this.opts.settleResyncMs ?? 5000);
+        this.settleTimer.unref?.();
+      }
       this.readyResolve();
     } catch (err) {
       if (this.abort.signal.aborted) return;
