@@ -218,6 +218,7 @@ export class PodManager implements PodLocator {
     const previousLogPath = ctr.previousLogPath ?? (count > 0 ? path.join(dir, `${count - 1}.log`) : undefined);
     return {
       runcId: a?.id ?? "",
+      ...(a ? { bundleDir: a.bundleDir } : {}),
       podUid: w.uid,
       namespace,
       pod,

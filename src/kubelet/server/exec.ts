@@ -6,10 +6,14 @@
 // terminal (it puts it in raw mode and follows its size on SIGWINCH). So `runc exec -t` runs
 // under util-linux `script`, which gives it a pty on the node and relays that pty's master to
 // our pipes. Resizes set the outer pty's size with `stty -F /dev/pts/N`; the kernel signals
-// SIGWINCH to runc, which resizes the container's pty.
+// SIGWINCH to runc, which resizes the container's pty. The first size goes into the process
+// given to `runc exec --process` (consoleSize), so the container's pty has it before the command runs.
 
 import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import fs from "node:fs/promises";
+import path from "node:path";
 import type { ContainerHandle } from "./types.js";
 import type { TerminalSize } from "../../streaming/index.js";
 
@@ -118,8 +122,40 @@ export function runcExecLauncher(opts: RuncExecOptions = {}): ExecLauncher {
     const argv = [opts.runc ?? "/usr/sbin/runc"];
     if (opts.root) argv.push("--root", opts.root);
     argv.push("exec");
-    if (req.tty) argv.push("--tty", "--env", "TERM=xterm");
-    argv.push(req.handle.runcId, ...req.command);
-    return spawnExec(argv, { tty: req.tty, stdin: req.stdin, size: req.size, raw: true });
+    const processFile = req.tty && req.size ? writeTerminalProcess(req) : undefined;
+    if (processFile) argv.push("--process", processFile, req.handle.runcId);
+    else {
+      if (req.tty) argv.push("--tty", "--env", "TERM=xterm");
+      argv.push(req.handle.runcId, ...req.command);
+    }
+    const proc = spawnExec(argv, { tty: req.tty, stdin: req.stdin, size: req.size, raw: true });
+    if (processFile) proc.child.once("close", () => void fs.rm(processFile, { force: true }));
+    return proc;
   };
+}
+
+/**
+ * For a terminal exec with a known size: the process `runc exec` would make from the container's
+ * own (config.json's process with these args, a terminal and TERM=xterm) plus its consoleSize,
+ * written next to the bundle. runc sizes the container's pty from it before the command runs;
+ * otherwise it does so only after starting it, and a command that asks at once (`stty size`)
+ * may find 0×0. Undefined (plain `runc exec -t`) when the bundle cannot be read.
+ */
+export function writeTerminalProcess(req: ExecRequest): string | undefined {
+  if (!req.handle.bundleDir || !req.size || req.size.width <= 0 || req.size.height <= 0) return undefined;
+  try {
+    const spec = JSON.parse(readFileSync(path.join(req.handle.bundleDir, "config.json"), "utf8")) as { process?: Record<string, unknown> };
+    if (!spec.process) return undefined;
+    const file = path.join(req.handle.bundleDir, `exec-${randomBytes(6).toString("hex")}.json`);
+    writeFileSync(file, JSON.stringify(terminalProcess(spec.process, req.command, req.size)));
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The OCI process of a terminal exec: `base` with `args`, a terminal of `size`, TERM=xterm. */
+export function terminalProcess(base: Record<string, unknown>, args: string[], size: TerminalSize): Record<string, unknown> {
+  const env = (Array.isArray(base.env) ? (base.env as string[]) : []).filter((e) => !e.startsWith("TERM="));
+  return { ...base, args, terminal: true, consoleSize: { height: Math.floor(size.height), width: Math.floor(size.width) }, env: [...env, "TERM=xterm"] };
 }

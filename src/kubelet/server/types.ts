@@ -14,6 +14,8 @@ export interface AttachedContainer {
 
 export interface ContainerHandle {
   runcId: string;
+  /** The running attempt's OCI bundle (its config.json's process is what `runc exec` starts from). */
+  bundleDir?: string;
   podUid: string;
   namespace: string;
   pod: string;
