@@ -278,6 +278,9 @@ describe("the service proxy on 3 nodes", () => {
     await k("wait", "--for=condition=Ready", "pod/tok", "--timeout=120s");
     const token = (await k("exec", "tok", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token")).trim();
     expect(token.split(".")).toHaveLength(3);
+    // The token lives on a tmpfs, as the kubelet keeps it: never on the node's disk.
+    const mounts = await k("exec", "tok", "--", "cat", "/proc/mounts");
+    expect(mounts.split("\n").find((l) => l.split(" ")[1] === "/var/run/secrets/kubernetes.io/serviceaccount")).toMatch(/^\S+ \S+ tmpfs ro,/);
     const server = (await k("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")).trim();
     const insecure = new Agent({ connect: { rejectUnauthorized: false } });
     try {

@@ -38,6 +38,7 @@ export function nodeRuntimeDeps(opts: NodeDepsOptions): PodRuntimeDeps {
     client: opts.client,
     tokenClient: opts.client, // bound ServiceAccount tokens for kube-api-access-* volumes
     refreshIntervalMs: 60_000, // token renewal and ConfigMap/Secret updates in volumes
+    memoryBackedSecrets: true, // secrets and tokens on tmpfs, never on the node's disk
     nodeName: opts.nodeName,
     podsDir: `${opts.stateDir}/pods`,
     log,

@@ -176,6 +176,27 @@ describe("VolumeManager", () => {
     );
   });
 
+  it.skipIf(!isRoot)("memoryBackedSecrets: secret, projected and downwardAPI volumes on a tmpfs each, configMaps on disk; refresh keeps the mount", async () => {
+    const vm = new VolumeManager({ podsDir: join(dir, "pods"), client: fakeClient(objects), nodeName: "n1", nodeAllocatable: { cpu: "2", memory: "1Gi" }, hostResolvConf: join(dir, "resolv"), hostHosts: join(dir, "hosts"), memoryBackedSecrets: true });
+    const pod = makePod([
+      { name: "cfg", configMap: { name: "cfg" } },
+      { name: "sec", secret: { secretName: "sec" } },
+      { name: "info", downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] } },
+      { name: "proj", projected: { sources: [{ secret: { name: "sec" } }] } },
+    ]);
+    const vols = await vm.prepare(pod);
+    expect(await isMountPoint(vols.get("cfg")!.path)).toBe(false);
+    for (const v of ["sec", "info", "proj"]) expect(await isMountPoint(vols.get(v)!.path), v).toBe(true);
+    expect(await readFile(join(vols.get("sec")!.path, "pw"), "utf8")).toBe("pw");
+    await vm.refresh(pod);
+    await vm.prepare(pod); // idempotent: one mount each
+    const info = await readFile("/proc/self/mountinfo", "utf8");
+    expect(info.split("\n").filter((l) => l.split(" ")[4] === vols.get("sec")!.path)).toHaveLength(1);
+    await vm.cleanup("uid-1");
+    for (const v of ["sec", "info", "proj"]) expect(await isMountPoint(vols.get(v)!.path)).toBe(false);
+    expect(existsSync(join(dir, "pods", "uid-1"))).toBe(false);
+  });
+
   it.skipIf(!isRoot)("emptyDir medium Memory is a tmpfs with the size limit, unmounted by cleanup", async () => {
     const vm = manager();
     const vols = await vm.prepare(makePod([{ name: "mem", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }]));

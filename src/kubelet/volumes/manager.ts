@@ -3,9 +3,10 @@
 //   <podsDir>/<uid>/{etc-hosts,resolv.conf,hostname}        bind-mounted over /etc/...
 //   <podsDir>/<uid>/containers/<name>/termination-log       /dev/termination-log
 // hostPath volumes are the node container's paths. configMap/secret/downwardAPI/projected are
-// written atomically (..data swap) and rewritten by refresh() when their sources change.
-// Secrets are written to disk, not to a tmpfs as the kubelet does (the node is a container on a
-// Docker volume already; a tmpfs per secret volume is a later hardening).
+// written atomically (..data swap) and rewritten by refresh() when their sources change. With
+// `memoryBackedSecrets` (the kubelet's setting) secret, projected and downwardAPI volumes each
+// live on a tmpfs of their own, as the kubelet keeps them: secrets and tokens never reach the
+// node's disk (here the node container's Docker volume).
 
 import { chmodSync, lstatSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { chmod, chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -79,6 +80,8 @@ export interface VolumeManagerOptions {
    * at this interval until cleanup (renewing tokens, following ConfigMap/Secret changes).
    */
   refreshIntervalMs?: number;
+  /** secret, projected and downwardAPI volumes on a tmpfs each (needs root; default off). */
+  memoryBackedSecrets?: boolean;
   log?: (m: string) => void;
 }
 
@@ -220,6 +223,10 @@ export class VolumeManager {
     if (plugin) {
       const path = join(dir, "volumes", plugin, vol.name);
       const payload = await volumePayload(pod, vol, src, this.fieldCtx());
+      if (this.opts.memoryBackedSecrets && !vol.configMap) {
+        await mkdir(path, { recursive: true });
+        if (!(await isMountPoint(path))) await mount("tmpfs", "tmpfs", path, ["nosuid", "nodev", "mode=0755"]);
+      }
       await writeAtomic(path, payload!, { fsGroup });
       return { path, readOnly: true };
     }
@@ -316,7 +323,7 @@ export class VolumeManager {
     return out;
   }
 
-  /** Unmounts what is mounted under the pod's dir (tmpfs emptyDirs) and removes it. Idempotent. */
+  /** Unmounts what is mounted under the pod's dir (tmpfs emptyDirs and secret volumes) and removes it. Idempotent. */
   async cleanup(podUid: string): Promise<void> {
     const dir = this.podDir(podUid);
     clearInterval(this.refreshers.get(podUid));
