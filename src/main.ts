@@ -8,12 +8,15 @@ import { nodeMain, parseNodeArgs } from "./node/main.js";
 // every other command loads the CLI. Dynamic imports: the bundle initialises a module on first use.
 const argv = process.argv.slice(2);
 const nodeArgs = parseNodeArgs(argv);
-// `minicluster image ...` (the node side of `load`, one process per node) skips the CLI too.
+// `minicluster image ...` (the node side of `load`, one process per node) and `minicluster relay`
+// (port-forward into a pod's network namespace, one process per connection) skip the CLI too.
 const run = nodeArgs
   ? nodeMain(nodeArgs)
   : argv[0] === "image"
     ? import("./cli/image.js").then((m) => m.runImageCli(argv))
-    : import("./cli/index.js").then((m) => m.runCli(argv));
+    : argv[0] === "relay"
+      ? import("./kubelet/server/pod-dial.js").then((m) => m.runRelay(argv.slice(1)))
+      : import("./cli/index.js").then((m) => m.runCli(argv));
 void run.then((code) => {
   if (code !== 0) process.exitCode = code;
 });

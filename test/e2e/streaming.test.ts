@@ -70,7 +70,7 @@ beforeAll(async () => {
       nodeName: WORKER,
       containers: [
         { name: "main", image, command: ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"] },
-        { name: "web", image, command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 8080 -h /www"] },
+        { name: "web", image, command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && httpd -p 127.0.0.1:9090 -h /www && exec httpd -f -p 8080 -h /www"] },
       ],
     },
   };
@@ -143,16 +143,17 @@ for (const [label, binary] of [
       expect((await kubectl(["get", "pod", pod, "--ignore-not-found", "-o", "name"])).stdout).toBe("");
     });
 
-    it("port-forwards to the pod, answering curl", async () => {
+    it("port-forwards to the pod, answering curl, to its localhost too (a server bound to 127.0.0.1)", async () => {
       const local = await freePort();
-      const child = spawn(binary, ["--kubeconfig", kubeconfig, "port-forward", "pod/box", `${local}:8080`]);
+      const localOnly = await freePort();
+      const child = spawn(binary, ["--kubeconfig", kubeconfig, "port-forward", "pod/box", `${local}:8080`, `${localOnly}:9090`]);
       let out = "";
       child.stdout.on("data", (b: Buffer) => (out += b.toString()));
       try {
         expect(await eventually(async () => out.includes("Forwarding from"), 10_000, 50)).toBe(true);
-        for (let i = 0; i < 2; i++) {
+        for (const port of [local, local, localOnly, localOnly]) {
           const body = await new Promise<string>((resolve, reject) =>
-            execFile("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${local}/`], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+            execFile("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${port}/`], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
           );
           expect(body).toBe("hello-from-pod\n");
         }

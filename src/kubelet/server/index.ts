@@ -35,6 +35,7 @@ import {
 import { runcExecLauncher, type ExecLauncher, type ExecProcess } from "./exec.js";
 import { HttpError, rejectUpgradeWith, sendHttpError } from "./http-error.js";
 import { serveContainerLogs } from "./logs.js";
+import { dialPod, type DialTarget } from "./pod-dial.js";
 import type { ContainerHandle, PodLocator } from "./types.js";
 
 export type { ContainerHandle, PodLocator, AttachedContainer } from "./types.js";
@@ -58,8 +59,8 @@ export interface KubeletServerOptions {
   log?: (msg: string) => void;
   /** How exec starts processes (default: `runc exec`). */
   exec?: ExecLauncher;
-  /** How port-forward reaches a pod's port (default: TCP to the pod IP, which the node routes to). */
-  dial?: (pod: { namespace: string; name: string; uid: string; ip: string }, port: number) => Promise<Duplex>;
+  /** How port-forward reaches a pod's port (default: pod-dial.ts — the pod IP, else localhost in the pod's netns). */
+  dial?: (pod: { namespace: string; name: string; uid: string; ip: string; netnsPath: string }, port: number) => Promise<Duplex>;
   now?: () => Date;
 }
 
@@ -105,17 +106,7 @@ export function authorize(socket: TLSSocket): void {
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<KubeletServer> {
   const log = opts.log ?? (() => {});
   const exec = opts.exec ?? runcExecLauncher();
-  const dial =
-    opts.dial ??
-    ((pod: { ip: string }, port: number) =>
-      new Promise<Duplex>((resolve, reject) => {
-        const sock = net.connect({ host: pod.ip, port });
-        sock.once("connect", () => {
-          sock.off("error", reject);
-          resolve(sock);
-        });
-        sock.once("error", reject);
-      }));
+  const dial = opts.dial ?? ((pod: DialTarget, port: number) => dialPod(pod, port));
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -175,7 +166,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
       if (r.kind === "portForward") {
         const net_ = opts.locator.podNetwork(r.ns, r.pod);
         if (!net_) throw new HttpError(404, `pod "${r.pod}" in namespace "${r.ns}" not found`, "NotFound");
-        const pod = { namespace: r.ns, name: r.pod, uid: net_.uid, ip: net_.ip };
+        const pod = { namespace: r.ns, name: r.pod, uid: net_.uid, ip: net_.ip, netnsPath: net_.netnsPath };
         const dialer: PortDialer = (port) => dial(pod, port);
         const describe = () => `pod ${r.ns}/${r.pod}, uid ${net_.uid}`;
         if (kind === "spdy") {
