@@ -1,12 +1,14 @@
 // What the pod lifecycle needs from the other kubelet modules (images, pod network, OCI spec,
 // volumes, environment), as one injectable object: the real wiring passes the real modules
-// (real-deps.ts), tests pass fakes. The shapes are the work split's contract; they are declared
-// here structurally so that this module compiles against any implementation of them.
+// (real-deps.ts), tests pass fakes. The OCI builder's input and mounts are its own types
+// (oci/spec.ts); the rest is declared here structurally.
 
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { RestClient } from "../../client/rest.js";
 
 import type { ImageRecord } from "../oci/image-record.js";
+import type { OciSpecInput, RuntimeMount } from "../oci/spec.js";
+import type { ProcessUser } from "../oci/user.js";
 
 export type { ImageConfig, ImageRecord } from "../oci/image-record.js";
 
@@ -17,36 +19,14 @@ export interface PodNetworkResult {
   gateway: string;
 }
 
-export interface Mount {
-  source: string;
-  destination: string;
-  readOnly: boolean;
-  type?: "bind" | "tmpfs";
-}
+/** A mount of a container (the OCI builder's RuntimeMount). */
+export type Mount = RuntimeMount;
 
 export type VolumeMap = Map<string, { path: string; readOnly: boolean }>;
 export interface PodFiles {
   hosts: string;
   resolvConf: string;
   hostname: string;
-}
-
-export interface OciSpecInput {
-  pod: Pod;
-  container: Container;
-  image: ImageRecord;
-  rootfs: string;
-  env: string[];
-  mounts: Mount[];
-  netnsPath: string;
-  hostname: string;
-  cgroupsPath: string;
-  args: string[];
-  tty: boolean;
-  stdin: boolean;
-  /** Optional extensions (the OCI builder's): the resolved process user, the OOM score. */
-  user?: unknown;
-  oomScoreAdj?: number;
 }
 
 /** K=V strings → pairs (what $(VAR) expansion of args and subPathExpr look up). */
@@ -76,7 +56,7 @@ export interface PodRuntimeDeps {
   buildOciSpec(input: OciSpecInput): object;
   containerArgs(container: Container, image: ImageRecord, env?: Array<[string, string]>): string[];
   /** The process user from the rootfs' /etc/passwd and the security context (passed to buildOciSpec as `user`). */
-  resolveUser?(rootfs: string, pod: Pod, container: Container, image: ImageRecord): Promise<unknown>;
+  resolveUser?(rootfs: string, pod: Pod, container: Container, image: ImageRecord): Promise<ProcessUser>;
   mountRootfs(layers: string[], dir: string): Promise<string>;
   unmountRootfs(dir: string): Promise<void>;
   resolveEnv(pod: Pod, container: Container, image: ImageRecord, ctx: { client: RestClient; nodeName: string; hostIP: string; podIP: string }): Promise<string[]>;

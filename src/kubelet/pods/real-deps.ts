@@ -8,7 +8,7 @@ import { ConntrackCleaner, IptablesApplier, ServiceProxy } from "../../proxy/ind
 import { resolveEnv, serviceEnvFor } from "../env/index.js";
 import { ImageStore } from "../images/index.js";
 import { NodeRoutesWatcher, PodNetwork } from "../network/index.js";
-import { buildOciSpec, containerArgs, mountRootfs, oomScoreAdj, resolveProcessUser, unmountRootfs, type ProcessUser } from "../oci/index.js";
+import { buildOciSpec, containerArgs, mountRootfs, oomScoreAdj, resolveProcessUser, unmountRootfs } from "../oci/index.js";
 import { VolumeManager } from "../volumes/index.js";
 import type { PodRuntimeDeps } from "./deps.js";
 
@@ -52,7 +52,6 @@ export function nodeRuntimeDeps(opts: NodeDepsOptions): PodRuntimeDeps {
     buildOciSpec: (input) =>
       buildOciSpec({
         ...input,
-        user: input.user as ProcessUser | undefined,
         oomScoreAdj: input.oomScoreAdj ?? (opts.memoryCapacityBytes ? oomScoreAdj(input.pod, input.container, opts.memoryCapacityBytes) : undefined),
       }),
     containerArgs: (c, image, env) => containerArgs(c, image, env),
