@@ -295,18 +295,24 @@ export class DeploymentController {
 
   private async setDeploymentRevision(d: D, revision: string): Promise<void> {
     if (!revision || d.metadata?.annotations?.[REVISION] === revision) return;
-    const updated = await this.registry.update(
+    const updated = await this.updateDeployment(d, (cur) => ((cur.metadata!.annotations ??= {})[REVISION] = revision));
+    d.metadata = updated.metadata as D["metadata"];
+  }
+
+  /** Changes the Deployment as the cache has it: a conflict if the cache was stale. */
+  private updateDeployment(d: D, change: (cur: KubeObject) => void, opts?: { subresource: "status" }): Promise<KubeObject> {
+    return this.registry.update(
       DEPLOY_DEF,
       d.metadata!.namespace!,
       d.metadata!.name!,
       (cur) => {
         cur.metadata!.resourceVersion = d.metadata!.resourceVersion;
-        (cur.metadata!.annotations ??= {})[REVISION] = revision;
+        change(cur);
         return cur;
       },
       CALLER,
+      opts,
     );
-    d.metadata = updated.metadata as D["metadata"];
   }
 
   // ---- writes
@@ -343,18 +349,7 @@ export class DeploymentController {
 
   private async writeStatus(d: D, status: DeploymentStatus): Promise<void> {
     if (JSON.stringify(sortKeys(status)) === JSON.stringify(sortKeys(d.status ?? {}))) return;
-    const updated = await this.registry.update(
-      DEPLOY_DEF,
-      d.metadata!.namespace!,
-      d.metadata!.name!,
-      (cur) => {
-        cur.metadata!.resourceVersion = d.metadata!.resourceVersion;
-        cur.status = status;
-        return cur;
-      },
-      CALLER,
-      { subresource: "status" },
-    );
+    const updated = await this.updateDeployment(d, (cur) => (cur.status = status), { subresource: "status" });
     d.metadata = updated.metadata as D["metadata"];
     (d as { status?: DeploymentStatus }).status = updated.status as DeploymentStatus;
   }
