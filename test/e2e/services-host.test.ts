@@ -22,11 +22,7 @@ let image: string;
 /** Host ports the cluster file maps to containerPort 30080, per node. */
 const hostPorts: Record<string, number> = {};
 
-const k = async (...args: string[]): Promise<string> => {
-  const r = await env.kubectl(NAME, args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-};
+const k = (...args: string[]): Promise<string> => env.k(NAME, ...args);
 
 async function podNames(selector: string): Promise<string[]> {
   const list = JSON.parse(await k("get", "pods", "-l", selector, "-o", "json")) as { items: Array<{ metadata: { name: string; deletionTimestamp?: string } }> };

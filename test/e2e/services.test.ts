@@ -28,11 +28,7 @@ interface PodObj {
   status: { podIP?: string };
 }
 
-const k = async (...args: string[]): Promise<string> => {
-  const r = await env.kubectl(NAME, args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-};
+const k = (...args: string[]): Promise<string> => env.k(NAME, ...args);
 
 async function pods(selector: string): Promise<PodObj[]> {
   return (JSON.parse(await k("get", "pods", "-l", selector, "-o", "json")) as { items: PodObj[] }).items;

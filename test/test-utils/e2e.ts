@@ -27,6 +27,8 @@ export interface E2eEnv {
   mc(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
   /** kubectl with the context of cluster `name` from this environment's kubeconfig (`binary`: another kubectl). */
   kubectl(name: string, args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  /** As `kubectl`, for commands that must succeed: their stdout; throws with stderr otherwise. */
+  k(name: string, ...args: string[]): Promise<string>;
 }
 
 /**
@@ -39,6 +41,7 @@ export function e2eEnv(prefix: string): E2eEnv {
   afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
   const kubeconfig = path.join(home, ".kube", "config");
   const env = { ...process.env, HOME: home, KUBECONFIG: kubeconfig };
+  const kubectl: E2eEnv["kubectl"] = (name, args, opts) => runKubectl(kubeconfig, ["--context", `minicluster-${name}`, ...args], opts);
   return {
     home,
     kubeconfig,
@@ -50,7 +53,12 @@ export function e2eEnv(prefix: string): E2eEnv {
           resolve({ code, stdout, stderr });
         });
       }),
-    kubectl: (name, args, opts) => runKubectl(kubeconfig, ["--context", `minicluster-${name}`, ...args], opts),
+    kubectl,
+    async k(name, ...args) {
+      const r = await kubectl(name, args);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
+      return r.stdout;
+    },
   };
 }
 
