@@ -74,10 +74,7 @@ export class ServiceProxy {
       this.watchLoop<Service>(SERVICES, this.services, () => (this.synced.services = true)),
       this.watchLoop<EndpointSlice>(SLICES, this.slices, () => (this.synced.slices = true)),
     ];
-    this.resyncTimer = setInterval(() => {
-      this.force = true;
-      this.schedule(0);
-    }, this.opts.resyncMs ?? 60_000);
+    this.resyncTimer = setInterval(() => this.resync(), this.opts.resyncMs ?? 60_000);
     this.resyncTimer.unref?.();
   }
 
@@ -124,6 +121,12 @@ export class ServiceProxy {
     }
   }
 
+  /** A sync now that reads the kernel again and rewrites our rules even if unchanged. */
+  private resync(): void {
+    this.force = true;
+    this.schedule(0);
+  }
+
   /** A sync within `ms` (an earlier scheduled one stands). */
   private schedule(ms: number): void {
     if (this.abort.signal.aborted || this.timer) return;
@@ -153,10 +156,7 @@ export class ServiceProxy {
       this.lastError = undefined;
       this.opts.onSync?.({ result, rules, ms: performance.now() - t0 });
       if (!this.settleTimer) {
-        this.settleTimer = setTimeout(() => {
-          this.force = true;
-          this.schedule(0);
-        }, this.opts.settleResyncMs ?? 5000);
+        this.settleTimer = setTimeout(() => this.resync(), this.opts.settleResyncMs ?? 5000);
         this.settleTimer.unref?.();
       }
       this.readyResolve();
